@@ -1,0 +1,87 @@
+"""Exceptions raised by pmoreports.
+
+Every error the kit raises on user input derives from :class:`PmoError`, so the
+CLI can turn it into one readable line and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "Issue",
+    "ParamsError",
+    "PmoError",
+    "ReportError",
+    "TemplateVersionError",
+    "UnreadableWorkbookError",
+    "WorkbookError",
+]
+
+
+class PmoError(Exception):
+    """Base class of every error raised by pmoreports on user input."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in a workbook.
+
+    ``severity`` is ``"error"`` (the workbook cannot be used) or ``"warning"``
+    (suspicious but legal data, shown in the report's data-quality section).
+    ``cell`` is an A1 reference such as ``F14`` or ``""`` when the problem is
+    about a whole sheet or file.
+    """
+
+    severity: str
+    file: str
+    sheet: str
+    cell: str
+    found: str
+    expected: str
+    message: str
+
+    @property
+    def where(self) -> str:
+        """``file: Sheet!A1`` (or less when sheet or cell are unknown)."""
+        loc = self.sheet
+        if self.cell:
+            loc = f"{loc}!{self.cell}" if loc else self.cell
+        return f"{self.file}: {loc}" if loc else self.file
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.message}"
+        if self.found:
+            text += f" (found {self.found}"
+            text += f"; expected {self.expected})" if self.expected else ")"
+        elif self.expected:
+            text += f" (expected {self.expected})"
+        return text
+
+
+class WorkbookError(PmoError):
+    """A workbook has one or more errors; ``issues`` lists all of them."""
+
+    def __init__(self, file: str, issues: list[Issue]) -> None:
+        self.file = file
+        self.issues = issues
+        errors = [i for i in issues if i.severity == "error"]
+        lines = [f"{file}: {len(errors)} problem(s) in the workbook"]
+        lines += [f"  - {i}" for i in errors]
+        super().__init__("\n".join(lines))
+
+
+class UnreadableWorkbookError(PmoError):
+    """The file is not a usable xlsx workbook at all (wrong format, corrupt, encrypted)."""
+
+
+class TemplateVersionError(UnreadableWorkbookError):
+    """The workbook was made from a template version this kit cannot read."""
+
+
+class ParamsError(PmoError):
+    """A parameter file is invalid (unknown key, wrong type, missing file...)."""
+
+
+class ReportError(PmoError):
+    """Running or rendering a report failed."""
