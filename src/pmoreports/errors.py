@@ -41,16 +41,17 @@ class Issue:
     expected: str
     message: str
 
-    @property
-    def where(self) -> str:
-        """``file: Sheet!A1`` (or less when sheet or cell are unknown)."""
-        loc = self.sheet
-        if self.cell:
-            loc = f"{loc}!{self.cell}" if loc else self.cell
-        return f"{self.file}: {loc}" if loc else self.file
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready form."""
+        return {k: str(v) for k, v in vars(self).items()}
 
     def __str__(self) -> str:
-        text = f"{self.where}: {self.message}"
+        return f"{self.file}: {self.describe()}" if self.file else self.describe()
+
+    def describe(self) -> str:
+        """``Sheet!A1: message (found ...; expected ...)`` without the file name."""
+        loc = f"{self.sheet}!{self.cell}" if self.sheet and self.cell else self.sheet or self.cell
+        text = f"{loc}: {self.message}" if loc else self.message
         if self.found:
             text += f" (found {self.found}"
             text += f"; expected {self.expected})" if self.expected else ")"
@@ -67,7 +68,7 @@ class WorkbookError(PmoError):
         self.issues = issues
         errors = [i for i in issues if i.severity == "error"]
         lines = [f"{file}: {len(errors)} problem(s) in the workbook"]
-        lines += [f"  - {i}" for i in errors]
+        lines += [f"  - {i.describe()}" for i in errors]
         super().__init__("\n".join(lines))
 
 

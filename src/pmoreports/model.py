@@ -23,7 +23,9 @@ class ProjectInfo:
 
     Months (``baseline_start``, ``baseline_finish``, ``status_date``) are
     normalised to the first day of their month; ``status_date`` is the month
-    being reported. Money is in ``currency`` (ISO 4217). ``discount_rate`` is an
+    being reported. Money is in ``currency`` (ISO 4217). ``approved_budget`` is
+    the BAC declared on the Project sheet (``None`` when blank), used only to
+    cross-check the Budget grid. ``discount_rate`` is an
     annual rate as a fraction (0.08 = 8 %), or ``None`` when not given.
     """
 
@@ -36,13 +38,14 @@ class ProjectInfo:
     baseline_start: dt.date
     baseline_finish: dt.date
     status_date: dt.date
+    approved_budget: float | None
     contingency: float
     management_reserve: float
     discount_rate: float | None
     executive_summary: str
     accomplishments: str
     next_steps: str
-    comment: str
+    overall_comment: str
 
 
 @dataclass

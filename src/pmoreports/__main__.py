@@ -1,0 +1,5 @@
+"""``python -m pmoreports`` runs the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,208 @@
+"""The ``pmoreports`` command line: a thin layer over the library.
+
+Library errors (:class:`~pmoreports.errors.PmoError`) become one clear message
+on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .demo import write_demo
+from .errors import PmoError, UnreadableWorkbookError
+from .paths import BLANK_TEMPLATE_NAME, DEMO_DIR, EXAMPLES_DIR, PARAMS_DIR, TEMPLATES_DIR
+from .schema import COST_CATEGORIES, field_reference_markdown
+from .template import TemplateSpec, month_range, write_template
+from .workbook import CheckResult, check_workbook
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _friendly(func: F) -> F:
+    """Turn library errors into one line on stderr and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PmoError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(EXIT_ERRORS)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pmoreports")
+def main() -> None:
+    """Excel templates, project metrics and status reports for a PMO."""
+
+
+@main.group()
+def template() -> None:
+    """Create and check project workbooks."""
+
+
+def _month(_: click.Context, __: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(f"{value}-01" if len(value) == 7 else value).replace(day=1)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a month; use YYYY-MM, e.g. 2026-03") from None
+
+
+@template.command("new")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the .xlsx file.",
+)
+@click.option("--project-id", help="Project ID (letters, digits, - _ .).")
+@click.option("--name", help="Project name.")
+@click.option("--manager", help="Project manager.")
+@click.option("--sponsor", help="Sponsor.")
+@click.option("--programme", help="Programme the project belongs to.")
+@click.option("--currency", help="ISO 4217 currency code, e.g. EUR.")
+@click.option("--start", callback=_month, help="Baseline start month, YYYY-MM.")
+@click.option("--finish", callback=_month, help="Baseline finish month, YYYY-MM.")
+@click.option("--status", callback=_month, help="Status month being reported, YYYY-MM.")
+@click.option("--wbs", multiple=True, help="A WBS element (repeat for each), e.g. '1.2 Design'.")
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    type=click.Choice(COST_CATEGORIES),
+    help="A cost category to lay out for each WBS element (repeat).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@_friendly
+def template_new(
+    output: Path,
+    force: bool,
+    start: dt.date | None,
+    finish: dt.date | None,
+    wbs: Sequence[str],
+    categories: Sequence[str],
+    **fields: Any,
+) -> None:
+    """Write a blank template, or one pre-filled for a project.
+
+    With --start and --finish the month columns are laid out from the baseline;
+    without them, the month headers follow the baseline start typed in the
+    workbook.
+    """
+    if output.exists() and not force:
+        raise click.UsageError(f"{output} exists; use --force to overwrite it")
+    if (start is None) != (finish is None):
+        raise click.UsageError("give both --start and --finish (or neither)")
+    if start and finish and finish < start:
+        raise click.UsageError("--finish is before --start")
+    fields = {k: v for k, v in fields.items() if v is not None}
+    status = fields.pop("status", None)
+    fields |= {"baseline_start": start, "baseline_finish": finish, "status_date": status}
+    if fields.get("currency"):
+        fields["currency"] = str(fields["currency"]).upper()
+    months = month_range(start, finish) if start and finish else ()
+    spec = TemplateSpec(fields=fields, months=months, wbs=tuple(wbs), categories=tuple(categories))
+    write_template(output, spec)
+    click.echo(f"wrote {output}")
+
+
+@template.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="Only print files with errors.")
+def template_check(files: Sequence[Path], as_json: bool, quiet: bool) -> None:
+    """Check filled workbooks and list every problem at once.
+
+    Exit status: 0 when every file is usable (warnings allowed), 1 when a
+    workbook has errors, 2 when a file is not a usable workbook at all.
+    """
+    status = EXIT_OK
+    report: list[dict[str, Any]] = []
+    for path in files:
+        try:
+            result = check_workbook(path)
+        except UnreadableWorkbookError as exc:
+            status = EXIT_UNUSABLE
+            report.append({"file": str(path), "unusable": str(exc), "issues": []})
+            if not as_json:
+                click.secho(f"{path}: UNUSABLE", fg="red", bold=True)
+                click.echo(f"  {exc}")
+            continue
+        if result.errors:
+            status = max(status, EXIT_ERRORS)
+        report.append({"file": str(path), "issues": [i.to_dict() for i in result.issues]})
+        if not as_json:
+            _print_check(path, result, quiet)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    sys.exit(status)
+
+
+def _print_check(path: Path, result: CheckResult, quiet: bool) -> None:
+    errors, warnings = result.errors, result.warnings
+    if errors:
+        click.secho(
+            f"{path}: {len(errors)} error(s), {len(warnings)} warning(s)", fg="red", bold=True
+        )
+    elif quiet:
+        return
+    elif warnings:
+        click.secho(f"{path}: OK with {len(warnings)} warning(s)", fg="yellow")
+    else:
+        click.secho(f"{path}: OK", fg="green")
+    for issue in errors:
+        click.echo(f"  error    {issue.describe()}")
+    for issue in warnings if not quiet else []:
+        click.echo(f"  warning  {issue.describe()}")
+
+
+@template.command("fields")
+def template_fields() -> None:
+    """Print the workbook field reference (Markdown)."""
+    click.echo(field_reference_markdown(), nl=False)
+
+
+@main.command("demo")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEMO_DIR,
+    show_default=True,
+    help="Folder for templates/, examples/ and params/.",
+)
+@_friendly
+def demo(out: Path) -> None:
+    """Build the blank template and the demo portfolio, then check every workbook."""
+    blank = write_template(out / TEMPLATES_DIR / "excel" / BLANK_TEMPLATE_NAME)
+    click.echo(f"wrote {blank}")
+    written = write_demo(out / EXAMPLES_DIR, out / PARAMS_DIR)
+    books = [p for p in written if p.suffix == ".xlsx"]
+    click.echo(
+        f"wrote {len(books)} demo workbooks to {out / EXAMPLES_DIR} and their parameter "
+        f"files to {out / PARAMS_DIR}"
+    )
+    failed = 0
+    for book in books:
+        result = check_workbook(book)
+        failed += bool(result.errors)
+        _print_check(book, result, quiet=False)
+    if failed:
+        raise PmoError(f"{failed} demo workbook(s) failed the check")

@@ -1,0 +1,37 @@
+"""Where things live: the one place that knows the project layout.
+
+Relative paths are resolved against the current directory, so commands work
+from a checkout of the kit (the README's quickstart) and from any folder laid
+out the same way. Nothing is written outside ``output/`` unless a command is
+told to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "BLANK_TEMPLATE_NAME",
+    "DEMO_DIR",
+    "EXAMPLES_DIR",
+    "KIT_ROOT",
+    "OUTPUT_DIR",
+    "PARAMS_DIR",
+    "TEMPLATES_DIR",
+    "blank_template_path",
+]
+
+KIT_ROOT = Path(__file__).resolve().parents[2]
+"""The checkout the package was installed from (editable install)."""
+
+OUTPUT_DIR = Path("output")
+DEMO_DIR = OUTPUT_DIR / "demo"
+EXAMPLES_DIR = Path("examples")
+PARAMS_DIR = Path("params")
+TEMPLATES_DIR = Path("templates")
+BLANK_TEMPLATE_NAME = "pmoreports_project_template.xlsx"
+
+
+def blank_template_path(root: Path = KIT_ROOT) -> Path:
+    """The committed blank template under ``root``."""
+    return root / TEMPLATES_DIR / "excel" / BLANK_TEMPLATE_NAME

@@ -1,0 +1,311 @@
+"""Turn an executed report notebook into a self-contained HTML file and a PDF.
+
+Also holds the atomic-output helpers the runner uses so that a failed run never
+leaves a half-written report behind, and :func:`text_block`, the one way a
+notebook should show free text coming from a workbook.
+
+Pipeline: ``notebook_to_html`` (nbconvert, template ``templates/report/pmo``,
+then :func:`sanitize_html`) -> ``html_to_pdf`` (WeasyPrint, print CSS).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import html
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import nbformat
+from bs4 import BeautifulSoup, Tag
+from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
+from IPython.core.display import HTML
+from nbconvert import HTMLExporter
+from traitlets.config import Config
+
+from .charts_display import vegalite_svg
+
+__all__ = [
+    "PAGE_SIZES",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "html_to_pdf",
+    "notebook_to_html",
+    "sanitize_html",
+    "staged_output_dir",
+    "text_block",
+]
+
+TEMPLATE_NAME = "pmo"
+PAGE_SIZES: Mapping[str, str] = {"a4": "A4", "letter": "Letter"}
+#: Output types a report shows, best first; anything else (JS, widgets, Vega
+#: specs, LaTeX, ...) is dropped.
+MIME_PRIORITY = ["text/html", "image/svg+xml", "image/png", "text/markdown", "text/plain"]
+
+_DROP_TAGS = frozenset(
+    {
+        "script", "noscript", "iframe", "frame", "frameset", "object", "embed", "applet",
+        "link", "base", "portal", "set", "animate", "animatemotion", "animatetransform",
+    }
+)  # fmt: skip
+_URL_ATTRS = frozenset(
+    {
+        "src", "srcset", "href", "xlink:href", "action", "formaction", "poster", "background",
+        "data", "ping", "cite", "longdesc", "usemap", "manifest", "codebase", "lowsrc",
+        "dynsrc", "archive", "profile", "classid",
+    }
+)  # fmt: skip
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.IGNORECASE | re.DOTALL)
+_CSS_IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
+_CSS_EXPRESSION = re.compile(r"expression\s*\(", re.IGNORECASE)
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
+_VEGALITE = re.compile(r"application/vnd\.vegalite\.v\d+\+json")
+
+
+def _template_dir() -> Path:
+    """Directory holding the ``pmo`` nbconvert template (the repo's ``templates/report``).
+
+    The package is installed editable, so the repository copy is used; a copy
+    shipped as package data (``pmoreports/templates/report``) is the fallback.
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parents[1] / "templates" / "report", here / "templates" / "report"):
+        if (candidate / TEMPLATE_NAME / "index.html.j2").is_file():
+            return candidate
+    raise FileNotFoundError(f"report template '{TEMPLATE_NAME}' not found next to {here}")
+
+
+def _page_size(page_size: str) -> str:
+    try:
+        return PAGE_SIZES[page_size.strip().lower()]
+    except KeyError:
+        raise ValueError(f"page_size must be 'A4' or 'Letter', got {page_size!r}") from None
+
+
+def _report_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Copy of ``nb`` ready for a static report: Altair/Vega-Lite outputs get a
+    static SVG (in case a chart was displayed without ``show``), and outputs with
+    nothing a report can show (JavaScript, widgets, ...) are dropped instead of
+    appearing as their ``<... object>`` text repr."""
+    nb = copy.deepcopy(nb)
+    shown, rich = set(MIME_PRIORITY), set(MIME_PRIORITY) - {"text/plain"}
+    for cell in nb.cells:
+        if "outputs" not in cell:
+            continue
+        kept = []
+        for output in cell.outputs:
+            data = output.get("data")
+            if data is not None:
+                spec = next((v for k, v in data.items() if _VEGALITE.fullmatch(k)), None)
+                if spec is not None and "image/svg+xml" not in data:
+                    data["image/svg+xml"] = vegalite_svg(dict(spec))
+                    data.pop("text/html", None)  # a chart's HTML form is a JS embed
+                if set(data) - shown and not set(data) & rich:
+                    continue
+            kept.append(output)
+        cell.outputs = kept
+    return nb
+
+
+def notebook_to_html(
+    nb: nbformat.NotebookNode,
+    *,
+    title: str,
+    meta: Mapping[str, str],
+    page_size: str | None = None,
+) -> str:
+    """Render an executed notebook as one self-contained, script-free HTML document.
+
+    ``meta`` is shown under the title (label -> value); the labels ``Project``
+    and ``Period`` also feed the running page header in print. ``page_size``
+    ("A4"/"Letter") sets the browser print size; the default is A4. Code, prompts,
+    cells tagged ``parameters``/``injected-parameters``/``remove-cell``, stderr
+    and tracebacks are left out; the result goes through :func:`sanitize_html`.
+    """
+    config = Config(
+        {
+            "HTMLExporter": {
+                "template_name": TEMPLATE_NAME,
+                "extra_template_basedirs": [str(_template_dir())],
+                "exclude_input": True,
+                "exclude_input_prompt": True,
+                "exclude_output_prompt": True,
+                "exclude_anchor_links": True,
+                "embed_images": True,
+            },
+            "NbConvertBase": {"display_data_priority": MIME_PRIORITY},
+            "CSSHTMLHeaderPreprocessor": {"enabled": False},
+        }
+    )
+    pmo: dict[str, Any] = {"title": title, "meta": dict(meta)}
+    if page_size is not None:
+        pmo["page_size"] = _page_size(page_size)
+    resources: dict[str, Any] = {"metadata": {"name": title}, "pmo": pmo}
+    exporter = HTMLExporter(config=config)  # type: ignore[no-untyped-call]
+    body, _ = exporter.from_notebook_node(_report_outputs(nb), resources=resources)
+    return sanitize_html(body)
+
+
+def _safe_url(value: str, *, link: bool) -> bool:
+    """True for URLs that stay inside the document: fragments, inline images, and
+    (for links only) relative paths such as a portfolio index's ``alpha/report.html``."""
+    url = _URL_NOISE.sub("", value).lower()
+    if url.startswith("#") or url.startswith("data:image/"):
+        return True
+    if not link or "\\" in url or url.startswith("//"):
+        return False
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc
+
+
+def _clean_css(css: str) -> str:
+    css = _CSS_IMPORT.sub("", css)
+    css = _CSS_EXPRESSION.sub("invalid(", css)
+    return _CSS_URL.sub(lambda m: m.group(0) if _safe_url(m.group(2), link=False) else "none", css)
+
+
+def sanitize_html(document: str) -> str:
+    """Remove anything active or remote from an HTML document or fragment.
+
+    Drops scripts, frames, objects, ``<link>``/``<base>``, SVG animation
+    elements, comments and declarations, ``on*`` handlers, ``http-equiv``
+    metas, ``@import`` and external ``url()`` in CSS, and every URL attribute
+    that is not a fragment, an inline ``data:image/`` or (on ``href``) a
+    relative link. A leading ``<!DOCTYPE html>`` is kept.
+    """
+    is_document = document.lstrip()[:15].lower() == "<!doctype html>"
+    soup = BeautifulSoup(document, "html.parser")
+    markup_nodes = Comment | Declaration | Doctype | ProcessingInstruction | CData
+    for node in soup.find_all(string=lambda s: isinstance(s, markup_nodes)):
+        node.extract()
+    for tag in soup.find_all(True):
+        if not isinstance(tag, Tag) or tag.decomposed:
+            continue
+        if tag.name in _DROP_TAGS or (tag.name == "meta" and tag.has_attr("http-equiv")):
+            tag.decompose()
+            continue
+        for name in list(tag.attrs):
+            value = tag.attrs[name]
+            text = " ".join(value) if isinstance(value, list) else str(value)
+            if name.startswith("on") or (
+                name in _URL_ATTRS and not _safe_url(text, link=name.endswith("href"))
+            ):
+                del tag.attrs[name]
+            elif name == "style":
+                tag.attrs[name] = _clean_css(text)
+        if tag.name == "style":
+            tag.string = _clean_css(tag.get_text())
+    return ("<!DOCTYPE html>\n" if is_document else "") + str(soup)
+
+
+def html_to_pdf(html: str, *, base_url: str | None = None, page_size: str = "A4") -> bytes:
+    """Print report HTML to PDF with WeasyPrint (no LaTeX, no browser).
+
+    ``page_size`` is "A4" or "Letter" and overrides the stylesheet's ``@page`` size.
+    Only ``data:`` and ``file:`` resources are fetched (relative to ``base_url``);
+    anything remote is refused, so rendering never touches the network.
+    """
+    from weasyprint import HTML as WeasyHTML  # type: ignore[import-untyped]
+    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+
+    size_css = f"<style>@page {{ size: {_page_size(page_size)}; }}</style>"
+    head_end = html.lower().rfind("</head>")
+    source = html[:head_end] + size_css + html[head_end:] if head_end >= 0 else size_css + html
+    fetcher = URLFetcher(allowed_protocols=("data", "file"))
+    document = WeasyHTML(string=source, base_url=base_url, url_fetcher=fetcher)
+    return bytes(document.write_pdf())
+
+
+def text_block(s: str | None) -> HTML:
+    """Display workbook text as data, never as markup.
+
+    Everything is HTML-escaped (``<script>``, ``<img onerror>``, Markdown and
+    HTML all appear literally); blank lines separate paragraphs, single
+    newlines become line breaks.
+    """
+    text = (s or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    paragraphs = [p.strip("\n") for p in re.split(r"\n(?:[ \t]*\n)+", text) if p.strip()]
+    body = "".join(
+        "<p>" + "<br>".join(html.escape(line) for line in p.split("\n")) + "</p>"
+        for p in paragraphs
+    )
+    return HTML(f'<div class="pmo-text">{body}</div>')  # type: ignore[no-untyped-call]
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):  # not supported on every platform/filesystem
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: temp file in the same directory,
+    fsync, ``os.replace``. Readers see the old file or the new one, never a part."""
+    target = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(target.parent)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
+    """Atomically write ``text`` (encoded, newlines untouched) to ``path``."""
+    atomic_write_bytes(path, text.encode(encoding))
+
+
+@contextlib.contextmanager
+def staged_output_dir(
+    final_dir: str | os.PathLike[str], *, keep_failed: str | os.PathLike[str] | None = None
+) -> Iterator[Path]:
+    """Yield an empty sibling directory to write a run's outputs into.
+
+    On success it replaces ``final_dir`` as a whole (old moved aside, new moved
+    in, old deleted). On any exception ``final_dir`` is untouched and the staging
+    directory is removed, or moved to ``keep_failed`` (replacing what was there)
+    so a partially executed notebook can be inspected.
+    """
+    final = Path(final_dir)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.staging-", dir=final.parent))
+    try:
+        yield stage
+    except BaseException:
+        if keep_failed is not None:
+            shutil.rmtree(keep_failed, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.replace(stage, keep_failed)
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    backup = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+    had_old = final.exists()
+    if had_old:
+        os.replace(final, backup)
+    try:
+        os.replace(stage, final)
+    except BaseException:
+        if had_old:
+            os.replace(backup, final)
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    if had_old:
+        shutil.rmtree(backup, ignore_errors=True)
+    _fsync_dir(final.parent)

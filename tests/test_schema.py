@@ -1,0 +1,61 @@
+"""One schema: headers are spelled once, and the README's field reference is generated from it."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO
+
+from pmoreports import columns
+from pmoreports.schema import SCHEMA, field_reference_markdown
+
+SRC = REPO / "src" / "pmoreports"
+
+
+def _all_fields():
+    yield from SCHEMA.project.fields
+    for grid in SCHEMA.grids:
+        yield from grid.row_fields
+    for table in SCHEMA.tables:
+        yield from table.fields
+
+
+def test_headers_are_spelled_only_in_the_schema() -> None:
+    headers = {f.header for f in _all_fields()} - {
+        "Title",
+        "Status",
+        "Type",
+        "Owner",
+        "Response",
+        "Year",
+    }
+    for path in SRC.glob("*.py"):
+        if path.name == "schema.py":
+            continue
+        text = path.read_text()
+        for header in headers:
+            assert f'"{header}"' not in text, f"{header!r} spelled again in {path.name}"
+
+
+def test_frame_columns_come_from_the_columns_module() -> None:
+    keys = {v for k, v in vars(columns).items() if k.isupper()}
+    assert {f.key for f in _all_fields() if f not in SCHEMA.project.fields} <= keys
+    schema_text = (SRC / "schema.py").read_text()
+    for key in keys:
+        assert not re.search(rf'Field\(\s*"{key}"', schema_text), (
+            f"column {key!r} spelled as a string"
+        )
+
+
+def test_readme_field_reference_is_generated() -> None:
+    readme = (REPO / "README.md").read_text()
+    start, end = "<!-- fields:start -->\n", "<!-- fields:end -->"
+    block = readme[readme.index(start) + len(start) : readme.index(end)]
+    assert block.strip() == field_reference_markdown().strip(), (
+        "run `pmoreports template fields` and paste it"
+    )
+
+
+def test_table_keys_are_fields() -> None:
+    for table in SCHEMA.tables:
+        assert set(table.key) <= {f.key for f in table.fields}
