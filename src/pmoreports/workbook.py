@@ -632,7 +632,7 @@ class _Reader:
                         cell,
                         f"'{k[0]}' progress goes backwards in {month:%b %Y}",
                         f"{value:.0%}",
-                        f"at least {previous:.0%} (the previous month)",
+                        f"at least {previous:.0%}, as in the previous month",
                     )
                 previous = max(previous, value)
 
