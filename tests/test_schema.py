@@ -20,21 +20,18 @@ def _all_fields():
         yield from table.fields
 
 
+CONTRACT_MODULES = ("template.py", "workbook.py", "_cells.py", "_xlsx.py", "demo.py", "cli.py", "model.py")
+"""Modules that write, read or check workbooks: every header they use comes from the schema.
+(Reports may use the same English words as labels; where they show a workbook column they
+also take its header from the schema.)"""
+
+
 def test_headers_are_spelled_only_in_the_schema() -> None:
-    headers = {f.header for f in _all_fields()} - {
-        "Title",
-        "Status",
-        "Type",
-        "Owner",
-        "Response",
-        "Year",
-    }
-    for path in SRC.glob("*.py"):
-        if path.name == "schema.py":
-            continue
-        text = path.read_text()
+    headers = {f.header for f in _all_fields()}
+    for name in CONTRACT_MODULES:
+        text = (SRC / name).read_text()
         for header in headers:
-            assert f'"{header}"' not in text, f"{header!r} spelled again in {path.name}"
+            assert f'"{header}"' not in text, f"{header!r} spelled again in {name}"
 
 
 def test_frame_columns_come_from_the_columns_module() -> None:

@@ -57,9 +57,7 @@ def found_text(raw: Any) -> str:
 def parse_cell(f: Field, raw: Any) -> Any:
     """The typed value of a non-blank cell for field ``f``."""
     if isinstance(raw, str) and raw.strip() in _ERRORS:
-        raise CellProblem(
-            repr(raw.strip()), f.describe(), "the formula in this cell gives an error"
-        )
+        raise CellProblem(repr(raw.strip()), f.describe(), "the formula in this cell gives an error")
     return _PARSERS[f.kind](f, raw)
 
 
@@ -143,9 +141,7 @@ def _percent(f: Field, raw: Any) -> float:
     value = _percent_number(raw)
     if not 0.0 <= value <= 1.0:
         hint = " (to enter 45 %, type 45% in the cell)" if 1.0 < value <= 100.0 else ""
-        raise CellProblem(
-            f"{value:.0%}", "a percent between 0% and 100%", "percent out of range" + hint
-        )
+        raise CellProblem(f"{value:.0%}", "a percent between 0% and 100%", "percent out of range" + hint)
     return value
 
 

@@ -64,9 +64,7 @@ def open_container(path: Path) -> Container:
         raise UnreadableWorkbookError(f"{path}: is a folder, expected an .xlsx file")
     head = _head(path)
     if not head:
-        raise UnreadableWorkbookError(
-            f"{path}: the file is empty (0 bytes); expected an .xlsx workbook"
-        )
+        raise UnreadableWorkbookError(f"{path}: the file is empty (0 bytes); expected an .xlsx workbook")
     if not head.startswith(b"PK"):
         raise UnreadableWorkbookError(f"{path}: {_describe_non_zip(path, head)}")
     try:
@@ -74,8 +72,7 @@ def open_container(path: Path) -> Container:
             return Container(path, _scan_zip(path, zf))
     except zipfile.BadZipFile as exc:
         raise UnreadableWorkbookError(
-            f"{path}: the file is damaged (not a complete zip archive: {exc}); "
-            "ask for the workbook to be sent again"
+            f"{path}: the file is damaged (not a complete zip archive: {exc}); ask for the workbook to be sent again"
         ) from None
     except (EOFError, OSError, zipfile.LargeZipFile) as exc:
         raise UnreadableWorkbookError(
@@ -109,9 +106,7 @@ def _describe_non_zip(path: Path, head: bytes) -> str:
     except UnicodeDecodeError:
         return "not an Excel .xlsx workbook (unrecognised binary content)"
     if "," in text or ";" in text or "\t" in text:
-        return (
-            "this is a CSV/text file renamed to .xlsx; fill the pmoreports Excel template instead"
-        )
+        return "this is a CSV/text file renamed to .xlsx; fill the pmoreports Excel template instead"
     return "this is a text file, not an Excel .xlsx workbook"
 
 
@@ -119,8 +114,7 @@ def _scan_zip(path: Path, zf: zipfile.ZipFile) -> dict[str, SheetScan]:
     infos = {i.filename: i for i in zf.infolist()}
     if "xl/workbook.xml" not in infos:
         raise UnreadableWorkbookError(
-            f"{path}: a zip archive but not an Excel workbook (no xl/workbook.xml); "
-            "is it a Word or PowerPoint file?"
+            f"{path}: a zip archive but not an Excel workbook (no xl/workbook.xml); is it a Word or PowerPoint file?"
         )
     total = sum(i.file_size for i in infos.values())
     big = [i.filename for i in infos.values() if i.file_size > MAX_MEMBER_BYTES]

@@ -19,7 +19,14 @@ import click
 from . import __version__
 from .demo import write_demo
 from .errors import PmoError, UnreadableWorkbookError
-from .paths import BLANK_TEMPLATE_NAME, DEMO_DIR, EXAMPLES_DIR, PARAMS_DIR, TEMPLATES_DIR
+from .paths import (
+    BLANK_TEMPLATE_NAME,
+    DEMO_DIR,
+    EXAMPLES_DIR,
+    OUTPUT_DIR,
+    PARAMS_DIR,
+    TEMPLATES_DIR,
+)
 from .schema import COST_CATEGORIES, field_reference_markdown
 from .template import TemplateSpec, month_range, write_template
 from .workbook import CheckResult, check_workbook
@@ -159,9 +166,7 @@ def template_check(files: Sequence[Path], as_json: bool, quiet: bool) -> None:
 def _print_check(path: Path, result: CheckResult, quiet: bool) -> None:
     errors, warnings = result.errors, result.warnings
     if errors:
-        click.secho(
-            f"{path}: {len(errors)} error(s), {len(warnings)} warning(s)", fg="red", bold=True
-        )
+        click.secho(f"{path}: {len(errors)} error(s), {len(warnings)} warning(s)", fg="red", bold=True)
     elif quiet:
         return
     elif warnings:
@@ -196,8 +201,7 @@ def demo(out: Path) -> None:
     written = write_demo(out / EXAMPLES_DIR, out / PARAMS_DIR)
     books = [p for p in written if p.suffix == ".xlsx"]
     click.echo(
-        f"wrote {len(books)} demo workbooks to {out / EXAMPLES_DIR} and their parameter "
-        f"files to {out / PARAMS_DIR}"
+        f"wrote {len(books)} demo workbooks to {out / EXAMPLES_DIR} and their parameter files to {out / PARAMS_DIR}"
     )
     failed = 0
     for book in books:
@@ -206,3 +210,97 @@ def demo(out: Path) -> None:
         _print_check(book, result, quiet=False)
     if failed:
         raise PmoError(f"{failed} demo workbook(s) failed the check")
+
+
+def _period(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    if value is not None and _month(_, __, value) is None:
+        raise click.BadParameter(f"{value!r} is not a month; use YYYY-MM")
+    return None if value is None else f"{_month(_, __, value):%Y-%m}"
+
+
+def _formats(_: click.Context, __: click.Parameter, value: str | None) -> list[str] | None:
+    return None if value is None else [f.strip().lower() for f in value.split(",") if f.strip()]
+
+
+@main.command("run")
+@click.argument("params_file", type=click.Path(path_type=Path))
+@click.option(
+    "--period",
+    callback=_period,
+    help="Reporting month YYYY-MM (default: the workbook's status date).",
+)
+@click.option(
+    "--format",
+    "formats",
+    callback=_formats,
+    help="Comma-separated: html,pdf (default: the params file).",
+)
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=OUTPUT_DIR,
+    show_default=True,
+    help="Output root; reports go to OUTPUT/<period>/<project>/.",
+)
+@_friendly
+def run(params_file: Path, period: str | None, formats: list[str] | None, output: Path) -> None:
+    """Run one project's status report (HTML, PDF, metrics) from its parameter file."""
+    from .run import run_project
+
+    result = run_project(params_file, period=period, formats=formats, output=output)
+    names = ", ".join(p.name for p in result.files if p.name.startswith("report."))
+    click.echo(f"{result.project_id} {result.period}: {names} in {result.out_dir} ({result.seconds:.1f} s)")
+
+
+@main.command("batch")
+@click.argument("params_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("params"))
+@click.option("--period", callback=_period, help="Reporting month YYYY-MM (default: the latest status date).")
+@click.option("--jobs", type=click.IntRange(1), help="Parallel worker processes (default: CPU count).")
+@click.option("--only", help="Comma-separated project IDs to run (others keep last run's outputs).")
+@click.option("--force", is_flag=True, help="Rerun projects whose inputs have not changed.")
+@click.option("--format", "formats", callback=_formats, help="Comma-separated: html,pdf.")
+@click.option("--timeout", type=click.IntRange(5), help="Seconds per notebook cell before a project fails.")
+@click.option("--scheduler", help="Dask scheduler address (tcp://host:8786) to run on a cluster.")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=OUTPUT_DIR,
+    show_default=True,
+    help="Output root; the batch writes OUTPUT/<period>/.",
+)
+@_friendly
+def batch(
+    params_dir: Path,
+    period: str | None,
+    jobs: int | None,
+    only: str | None,
+    force: bool,
+    formats: list[str] | None,
+    timeout: int | None,
+    scheduler: str | None,
+    output: Path,
+) -> None:
+    """Run every project's report in parallel, then the portfolio summary and index page.
+
+    Exit status 0 when every project reported (or was skipped as unchanged), 1 otherwise.
+    """
+    from .batch import run_batch
+    from .progress import Progress
+
+    ids = [x.strip() for x in only.split(",") if x.strip()] if only else None
+    with Progress() as progress:
+        result = run_batch(
+            params_dir,
+            period=period,
+            jobs=jobs,
+            only=ids,
+            force=force,
+            formats=formats,
+            timeout=timeout,
+            output=output,
+            scheduler=scheduler,
+            progress=progress.update,
+        )
+    progress.summary(result)
+    if result.failed or result.portfolio_error:
+        sys.exit(EXIT_ERRORS)

@@ -341,10 +341,7 @@ def _info(spec: DemoProject, planned: tuple[dt.date, ...], rng: np.random.Genera
 def _forecast(spec: DemoProject, rng: np.random.Generator) -> pd.DataFrame:
     if not spec.with_forecast:
         return _frame([], (C.WBS, C.ETC, C.COMMENT))
-    rows = [
-        (w, _round(spec.bac / len(spec.wbs) * rng.uniform(0.1, 0.5), 1000), "team estimate")
-        for w in spec.wbs
-    ]
+    rows = [(w, _round(spec.bac / len(spec.wbs) * rng.uniform(0.1, 0.5), 1000), "team estimate") for w in spec.wbs]
     return _frame(rows, (C.WBS, C.ETC, C.COMMENT))
 
 
@@ -401,9 +398,7 @@ def _risks(spec: DemoProject, rng: np.random.Generator) -> pd.DataFrame:
     owners = (spec.manager, "Technical lead", "HR partner", spec.sponsor, "Legal", "Finance")
     rows = []
     for i, title in enumerate(titles[: 3 + len(spec.wbs) // 2]):
-        prob: float = (
-            float(rng.integers(1, 6)) if i % 2 == 0 else float(rng.choice([0.1, 0.25, 0.4, 0.6]))
-        )
+        prob: float = float(rng.integers(1, 6)) if i % 2 == 0 else float(rng.choice([0.1, 0.25, 0.4, 0.6]))
         status = "realised" if i == 2 and spec.spi < 0.95 else ("closed" if i == 5 else "open")
         rows.append(
             (
@@ -472,9 +467,7 @@ def _add_warnings(data: ProjectData) -> None:
     last, prev = p[C.MONTH].max(), p[C.MONTH].unique()[-2]
     first_wbs = p[C.WBS].iloc[0]
     earlier = p.loc[(p[C.WBS] == first_wbs) & (p[C.MONTH] == prev), C.VALUE].iloc[0]
-    p.loc[(p[C.WBS] == first_wbs) & (p[C.MONTH] == last), C.VALUE] = round(
-        max(earlier - 0.1, 0.0), 2
-    )
+    p.loc[(p[C.WBS] == first_wbs) & (p[C.MONTH] == last), C.VALUE] = round(max(earlier - 0.1, 0.0), 2)
     a = data.actuals
     future = pd.Timestamp(_add_months(DEMO_PERIOD, 1))
     row = a.iloc[[0]].copy()

@@ -85,4 +85,12 @@ class ParamsError(PmoError):
 
 
 class ReportError(PmoError):
-    """Running or rendering a report failed."""
+    """Running or rendering a report failed.
+
+    ``cell`` is the failing notebook cell (``"[7] show(report.s_curve())"``) when a
+    cell raised, else ``""``.
+    """
+
+    def __init__(self, message: str, cell: str = "") -> None:
+        super().__init__(message)
+        self.cell = cell

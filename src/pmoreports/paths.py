@@ -15,8 +15,11 @@ __all__ = [
     "DEMO_DIR",
     "EXAMPLES_DIR",
     "KIT_ROOT",
+    "NOTEBOOKS_DIR",
     "OUTPUT_DIR",
     "PARAMS_DIR",
+    "PORTFOLIO_NOTEBOOK",
+    "PROJECT_NOTEBOOK",
     "TEMPLATES_DIR",
     "blank_template_path",
 ]
@@ -30,6 +33,9 @@ EXAMPLES_DIR = Path("examples")
 PARAMS_DIR = Path("params")
 TEMPLATES_DIR = Path("templates")
 BLANK_TEMPLATE_NAME = "pmoreports_project_template.xlsx"
+NOTEBOOKS_DIR = KIT_ROOT / "notebooks"
+PROJECT_NOTEBOOK = NOTEBOOKS_DIR / "project_status.ipynb"
+PORTFOLIO_NOTEBOOK = NOTEBOOKS_DIR / "portfolio_summary.ipynb"
 
 
 def blank_template_path(root: Path = KIT_ROOT) -> Path:

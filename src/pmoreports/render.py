@@ -41,6 +41,7 @@ __all__ = [
     "sanitize_html",
     "staged_output_dir",
     "text_block",
+    "text_html",
 ]
 
 TEMPLATE_NAME = "pmo"
@@ -194,9 +195,7 @@ def sanitize_html(document: str) -> str:
         for name in list(tag.attrs):
             value = tag.attrs[name]
             text = " ".join(value) if isinstance(value, list) else str(value)
-            if name.startswith("on") or (
-                name in _URL_ATTRS and not _safe_url(text, link=name.endswith("href"))
-            ):
+            if name.startswith("on") or (name in _URL_ATTRS and not _safe_url(text, link=name.endswith("href"))):
                 del tag.attrs[name]
             elif name == "style":
                 tag.attrs[name] = _clean_css(text)
@@ -223,20 +222,22 @@ def html_to_pdf(html: str, *, base_url: str | None = None, page_size: str = "A4"
     return bytes(document.write_pdf())
 
 
+def text_html(s: str | None) -> str:
+    """Workbook text as an HTML fragment: escaped, blank lines separate paragraphs,
+    single newlines become line breaks."""
+    text = (s or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    paragraphs = [p.strip("\n") for p in re.split(r"\n(?:[ \t]*\n)+", text) if p.strip()]
+    body = "".join("<p>" + "<br>".join(html.escape(line) for line in p.split("\n")) + "</p>" for p in paragraphs)
+    return f'<div class="pmo-text">{body}</div>'
+
+
 def text_block(s: str | None) -> HTML:
     """Display workbook text as data, never as markup.
 
     Everything is HTML-escaped (``<script>``, ``<img onerror>``, Markdown and
-    HTML all appear literally); blank lines separate paragraphs, single
-    newlines become line breaks.
+    HTML all appear literally); see :func:`text_html`.
     """
-    text = (s or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    paragraphs = [p.strip("\n") for p in re.split(r"\n(?:[ \t]*\n)+", text) if p.strip()]
-    body = "".join(
-        "<p>" + "<br>".join(html.escape(line) for line in p.split("\n")) + "</p>"
-        for p in paragraphs
-    )
-    return HTML(f'<div class="pmo-text">{body}</div>')  # type: ignore[no-untyped-call]
+    return HTML(text_html(s))  # type: ignore[no-untyped-call]
 
 
 def _fsync_dir(directory: Path) -> None:

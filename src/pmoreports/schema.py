@@ -166,6 +166,10 @@ class TableSheet:
     help: str
     spare_rows: int = 30
 
+    def header(self, key: str) -> str:
+        """The spreadsheet header of column ``key``."""
+        return next(f.header for f in self.fields if f.key == key)
+
 
 @dataclass(frozen=True)
 class Schema:
@@ -204,9 +208,7 @@ class Schema:
         )
 
 
-WBS_FIELD = Field(
-    C.WBS, "WBS element", Kind.TEXT, True, help="code and name, e.g. '1.2 Design'", width=28
-)
+WBS_FIELD = Field(C.WBS, "WBS element", Kind.TEXT, True, help="code and name, e.g. '1.2 Design'", width=28)
 CATEGORY_FIELD = Field(C.CATEGORY, "Cost category", Kind.CHOICE, True, COST_CATEGORIES, width=16)
 
 PROJECT_SHEET = KeyValueSheet(
@@ -221,9 +223,7 @@ PROJECT_SHEET = KeyValueSheet(
         Field(C.PROGRAMME, "Programme", Kind.TEXT, example="Digital"),
         Field("currency", "Currency", Kind.CURRENCY, True, example="EUR"),
         Field("baseline_start", "Baseline start", Kind.MONTH, True, help="first month of the plan"),
-        Field(
-            "baseline_finish", "Baseline finish", Kind.MONTH, True, help="last month of the plan"
-        ),
+        Field("baseline_finish", "Baseline finish", Kind.MONTH, True, help="last month of the plan"),
         Field("status_date", "Status date", Kind.MONTH, True, help="the month being reported"),
         Field(
             "approved_budget",

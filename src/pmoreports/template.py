@@ -87,9 +87,7 @@ def write_template(path: Path, spec: TemplateSpec | None = None) -> Path:
     """Write a blank or pre-filled template to ``path`` (overwriting it)."""
     spec = spec or TemplateSpec()
     rows = [(w, c) for w in spec.wbs for c in (spec.categories or ("",))]
-    grid_rows = {
-        g.name: rows if len(g.row_fields) == 2 else [(w,) for w in spec.wbs] for g in SCHEMA.grids
-    }
+    grid_rows = {g.name: rows if len(g.row_fields) == 2 else [(w,) for w in spec.wbs] for g in SCHEMA.grids}
     return _save(path, spec, grid_rows, {}, {})
 
 
@@ -99,9 +97,7 @@ def write_project_workbook(path: Path, data: ProjectData) -> Path:
     grids = (data.budget, data.actuals, data.progress)
     frames = {g.name: frame for g, frame in zip(SCHEMA.grids, grids, strict=True)}
     months = sorted({m for f in frames.values() for m in pd.to_datetime(f[C.MONTH]).dt.date})
-    span = month_range(
-        min([data.info.baseline_start, *months]), max([data.info.baseline_finish, *months])
-    )
+    span = month_range(min([data.info.baseline_start, *months]), max([data.info.baseline_finish, *months]))
     grid_rows: dict[str, list[tuple[str, ...]]] = {}
     grid_values: dict[str, dict[tuple[tuple[str, ...], dt.date], float]] = {}
     for grid in SCHEMA.grids:
@@ -131,9 +127,7 @@ def _save(
     start_ref = _project(wb.create_sheet(schema.project.name), schema, spec.fields)
     for grid in schema.grids:
         ws = wb.create_sheet(grid.name)
-        _grid(
-            ws, grid, grid_rows.get(grid.name, ()), spec, grid_values.get(grid.name, {}), start_ref
-        )
+        _grid(ws, grid, grid_rows.get(grid.name, ()), spec, grid_values.get(grid.name, {}), start_ref)
     for table in schema.tables:
         _table(wb.create_sheet(table.name), table, tables.get(table.name), spec.spare_rows)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -220,9 +214,7 @@ def _project(ws: Worksheet, schema: Schema, values: Mapping[str, Any]) -> str:
         if f.kind is Kind.LONG_TEXT:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             ws.row_dimensions[i].height = 60
-        ws.cell(
-            row=i, column=3, value=f.describe() + (f"; {f.help}" if f.help else "")
-        ).font = _NOTE_FONT
+        ws.cell(row=i, column=3, value=f.describe() + (f"; {f.help}" if f.help else "")).font = _NOTE_FONT
         _validate(ws, f, f"B{i}")
         if f.key == "baseline_start":
             start_ref = f"'{sheet.name}'!$B${i}"
@@ -267,9 +259,7 @@ def _grid(
         for j, month in enumerate(months):
             value = values.get((key, month)) if key and month else None
             _input(ws.cell(row=r, column=first_col + j, value=value or None), grid.value_kind)
-    data_ref = (
-        f"{get_column_letter(first_col)}{FIRST_DATA_ROW}:{get_column_letter(last_col)}{last_row}"
-    )
+    data_ref = f"{get_column_letter(first_col)}{FIRST_DATA_ROW}:{get_column_letter(last_col)}{last_row}"
     for f in grid.row_fields:
         col = get_column_letter(grid.row_fields.index(f) + 1)
         _validate(ws, f, f"{col}{FIRST_DATA_ROW}:{col}{last_row}")
@@ -287,9 +277,7 @@ def _month_formula(j: int, col: int, start_ref: str) -> str:
     return f'=IF(ISNUMBER({prev}),EDATE({prev},1),"")'
 
 
-def _grid_totals(
-    ws: Worksheet, grid: GridSheet, first_col: int, last_col: int, last_row: int
-) -> None:
+def _grid_totals(ws: Worksheet, grid: GridSheet, first_col: int, last_col: int, last_row: int) -> None:
     total_col = last_col + 1
     _header(ws.cell(row=HEADER_ROW, column=total_col, value=grid.total_label))
     ws.column_dimensions[get_column_letter(total_col)].width = 14
@@ -302,9 +290,7 @@ def _grid_totals(
     label.fill = _FORMULA_FILL
     for col in range(first_col, total_col + 1):
         letter = get_column_letter(col)
-        cell = ws.cell(
-            row=total_row, column=col, value=f"=SUM({letter}{FIRST_DATA_ROW}:{letter}{last_row})"
-        )
+        cell = ws.cell(row=total_row, column=col, value=f"=SUM({letter}{FIRST_DATA_ROW}:{letter}{last_row})")
         _formula(cell)
         cell.font = Font(bold=True)
 
@@ -337,9 +323,7 @@ def _records(frame: pd.DataFrame | None, fields: Iterable[Field]) -> list[dict[s
     if frame is None or frame.empty:
         return []
     keys = [f.key for f in fields if f.key in frame.columns]
-    return [
-        dict(zip(keys, row, strict=True)) for row in frame[keys].itertuples(index=False, name=None)
-    ]
+    return [dict(zip(keys, row, strict=True)) for row in frame[keys].itertuples(index=False, name=None)]
 
 
 # -- Cell helpers -----------------------------------------------------------------------------

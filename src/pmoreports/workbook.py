@@ -106,22 +106,17 @@ class _Reader:
             self.book = calamine.CalamineWorkbook.from_path(str(path))
         except (calamine.CalamineError, calamine.PasswordError, ValueError, OSError) as exc:
             raise UnreadableWorkbookError(
-                f"{path}: the workbook cannot be opened ({exc}); open it in Excel, "
-                "save it again as .xlsx and resend it"
+                f"{path}: the workbook cannot be opened ({exc}); open it in Excel, save it again as .xlsx and resend it"
             ) from None
         self.version_row = 0
         self.field_rows: dict[str, int] = {}
 
     # -- issue helpers ----------------------------------------------------------------------
 
-    def error(
-        self, sheet: str, cell: str, message: str, found: str = "", expected: str = ""
-    ) -> None:
+    def error(self, sheet: str, cell: str, message: str, found: str = "", expected: str = "") -> None:
         self.issues.append(Issue("error", self.file, sheet, cell, found, expected, message))
 
-    def warn(
-        self, sheet: str, cell: str, message: str, found: str = "", expected: str = ""
-    ) -> None:
+    def warn(self, sheet: str, cell: str, message: str, found: str = "", expected: str = "") -> None:
         self.issues.append(Issue("warning", self.file, sheet, cell, found, expected, message))
 
     # -- top level ----------------------------------------------------------------------------
@@ -165,9 +160,7 @@ class _Reader:
     def sheet(self, name: str) -> list[list[Any]] | None:
         """Cell values of sheet ``name`` from A1, or ``None`` (with an issue) if unusable."""
         actual = next((s for s in self.container.sheets if s == name), None)
-        actual = actual or next(
-            (s for s in self.container.sheets if s.lower() == name.lower()), None
-        )
+        actual = actual or next((s for s in self.container.sheets if s.lower() == name.lower()), None)
         if actual is None:
             found = ", ".join(repr(s) for s in self.container.sheets) or "none"
             self.error(name, "", f"sheet '{name}' is missing", found, "the template's sheets")
@@ -197,9 +190,7 @@ class _Reader:
         match = [s for s in self.container.sheets if s.lower() == name.lower()]
         return self.container.sheets[match[0]] if match else SheetScan()
 
-    def check_merged(
-        self, name: str, merged: list[tuple[tuple[int, int], tuple[int, int]]]
-    ) -> None:
+    def check_merged(self, name: str, merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
         for (r0, c0), (r1, c1) in merged:
             if r1 >= 1:
                 ref = f"{_ref(r0, c0)}:{_ref(r1, c1)}"
@@ -245,9 +236,7 @@ class _Reader:
         for f in sheet.fields:
             r = where.get(_norm(f.header))
             if r is None:
-                self.error(
-                    sheet.name, "A:A", f"row '{f.header}' is missing", "", "the template's rows"
-                )
+                self.error(sheet.name, "A:A", f"row '{f.header}' is missing", "", "the template's rows")
                 ok = False
                 continue
             self.field_rows[f.key] = r
@@ -443,12 +432,7 @@ class _Reader:
         money = grid.value_kind is Kind.MONEY
         value_field = Field(C.VALUE, grid.value_label, grid.value_kind)
         for c, raw in cells:
-            if (
-                type(raw) is float
-                and raw >= 0.0
-                and (money or raw <= 1.0)
-                and (r, c) not in uncached
-            ):
+            if type(raw) is float and raw >= 0.0 and (money or raw <= 1.0) and (r, c) not in uncached:
                 values[month_cols[c]] = raw
                 continue
             if is_blank(raw) and (r, c) not in uncached:
@@ -507,9 +491,7 @@ class _Reader:
             ok = True
             for f in table.fields:
                 c = where.get(f.key)
-                value, good = (
-                    self.parse(table.name, r, c, f, row[c]) if c is not None else (None, True)
-                )
+                value, good = self.parse(table.name, r, c, f, row[c]) if c is not None else (None, True)
                 ok = ok and good
                 record[f.key] = value
             key = tuple(record[k] for k in table.key)
@@ -591,8 +573,7 @@ class _Reader:
                 self.warn(
                     self.schema.actuals.name,
                     actuals.cell(k, month),
-                    f"actual cost in {month:%b %Y}, after the "
-                    f"status date {status:%b %Y}; it is ignored",
+                    f"actual cost in {month:%b %Y}, after the status date {status:%b %Y}; it is ignored",
                     f"{value:,.0f}",
                     "0 after the status date",
                 )

@@ -1,0 +1,137 @@
+"""Excel export of the portfolio table (``portfolio_metrics.xlsx``).
+
+Formats per column, frozen header, filters, conditional RAG colours. Text that
+came from workbooks is written as text cells, so Excel never evaluates it as a
+formula (a project named ``=HYPERLINK(...)`` stays a name).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import columns as C
+from . import glossary as g
+
+__all__ = ["write_portfolio_workbook"]
+
+_RAG_FILLS = {"green": "C8E6C9", "amber": "FFE082", "red": "EF9A9A", "grey": "E0E0E0"}
+_MONEY, _INDEX, _PCT = "#,##0;[Red]-#,##0", "0.00", "0.0%"
+
+
+def _columns(currency: str) -> list[tuple[str, str, str | None]]:
+    """(header, table column, number format) of the Projects sheet."""
+    return [
+        ("Project", C.PROJECT, None),
+        ("Name", "name", None),
+        ("Programme", C.PROGRAMME, None),
+        ("Currency", "currency", None),
+        ("Overall RAG", "rag", None),
+        ("Cost RAG", "rag_cost", None),
+        ("Schedule RAG", "rag_schedule", None),
+        ("Forecast RAG", "rag_forecast", None),
+        ("Previous RAG", "rag_previous", None),
+        ("CPI", g.CPI, _INDEX),
+        ("SPI", g.SPI, _INDEX),
+        ("SPI(t)", g.SPI_T, _INDEX),
+        ("% complete", g.PCT_COMPLETE, _PCT),
+        ("BAC", g.BAC, _MONEY),
+        ("AC", g.AC, _MONEY),
+        ("EAC", g.EAC, _MONEY),
+        ("VAC", g.VAC, _MONEY),
+        ("VAC %", g.VAC_PCT, _PCT),
+        (f"BAC ({currency})", f"{g.BAC}_rc", _MONEY),
+        (f"EAC ({currency})", f"{g.EAC}_rc", _MONEY),
+    ]
+
+
+def write_portfolio_workbook(
+    path: Path, table: pd.DataFrame, programmes: pd.DataFrame, total: pd.DataFrame, currency: str
+) -> Path:
+    """Write the portfolio table and the programme roll-ups to ``path``."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Projects"
+    cols = _columns(currency)
+    _sheet(
+        ws,
+        [h for h, _, _ in cols],
+        [[_value(r.get(k)) for _, k, _ in cols] for _, r in table.iterrows()],
+        [f for _, _, f in cols],
+    )
+    rag_cols = [i for i, (_, k, _) in enumerate(cols, 1) if k.startswith("rag")]
+    _rag_colours(ws, rag_cols, len(table) + 1)
+    roll = (
+        pd.concat([programmes, total.assign(**{C.PROGRAMME: "Portfolio total"})], ignore_index=True)
+        if not programmes.empty
+        else pd.DataFrame()
+    )
+    keys = [
+        (C.PROGRAMME, None),
+        (g.PV, _MONEY),
+        (g.EV, _MONEY),
+        (g.AC, _MONEY),
+        (g.BAC, _MONEY),
+        (g.EAC, _MONEY),
+        (g.CPI, _INDEX),
+        (g.SPI, _INDEX),
+        (g.SPI_T, _INDEX),
+    ]
+    headers = [
+        "Programme",
+        *(f"{k.upper()} ({currency})" for k, _ in keys[1:6]),
+        "CPI",
+        "SPI",
+        "SPI(t)",
+    ]
+    _sheet(
+        wb.create_sheet("Programmes"),
+        headers,
+        [[_value(r.get(k)) for k, _ in keys] for _, r in roll.iterrows()],
+        [f for _, f in keys],
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def _value(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _sheet(ws: Worksheet, headers: list[str], rows: list[list[Any]], formats: list[str | None]) -> None:
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F3864")
+    for r, row in enumerate(rows, 2):
+        for c, value in enumerate(row, 1):
+            cell = ws.cell(row=r, column=c, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            if formats[c - 1]:
+                cell.number_format = formats[c - 1]
+    for c, header in enumerate(headers, 1):
+        ws.column_dimensions[get_column_letter(c)].width = max(12, len(header) + 2)
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(len(rows) + 1, 2)}"
+
+
+def _rag_colours(ws: Worksheet, columns: list[int], last_row: int) -> None:
+    for c in columns:
+        letter = get_column_letter(c)
+        ref = f"{letter}2:{letter}{max(last_row, 2)}"
+        for status, colour in _RAG_FILLS.items():
+            fill = PatternFill("solid", fgColor=colour, bgColor=colour)
+            ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=[f'"{status}"'], fill=fill))

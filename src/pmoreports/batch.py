@@ -1,0 +1,500 @@
+"""The monthly batch: every project's report in parallel, then the portfolio.
+
+Plan (main process): validate every parameter file and workbook, resolve the
+period, fingerprint each project's inputs and skip the unchanged ones.
+Execute: each project becomes a self-contained :class:`ProjectTask` (workbook
+and notebook bytes, validated parameters) run by :func:`render_task` in a
+worker process or on a Dask worker; it returns the output files as bytes, so
+no shared filesystem is needed. Collect (main process): outputs are swapped
+into ``output/<period>/<project>/`` atomically; a failure keeps last run's
+files and stores the partial notebook under ``_failed/``. Finally the
+portfolio report, the index page, the Excel export and ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import PmoError
+from .params import ProjectParams, load_params, params_files, params_from_dict
+from .paths import OUTPUT_DIR, PROJECT_NOTEBOOK
+from .render import atomic_write_bytes, atomic_write_text, staged_output_dir
+from .run import EXECUTED_NOTEBOOK, FAILED_DIR, execute_report
+from .workbook import read_workbook
+
+__all__ = [
+    "MANIFEST",
+    "BatchResult",
+    "Outcome",
+    "ProjectTask",
+    "TaskResult",
+    "render_task",
+    "run_batch",
+]
+
+MANIFEST = "manifest.json"
+OK, SKIPPED, FAILED, CANCELLED = "ok", "skipped", "failed", "cancelled"
+_TEMPLATE_DIR = PROJECT_NOTEBOOK.parents[1] / "templates" / "report"
+
+
+@dataclass(frozen=True)
+class ProjectTask:
+    """Everything a worker needs to render one project, carried by value."""
+
+    project_id: str
+    params: dict[str, Any]
+    workbook_name: str
+    workbook: bytes
+    notebook: bytes
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What a worker sends back: output files by name, or the error and partial notebook."""
+
+    project_id: str
+    ok: bool
+    files: dict[str, bytes]
+    seconds: float
+    error: str = ""
+    cell: str = ""
+
+
+@dataclass
+class Outcome:
+    """One project's line in the manifest."""
+
+    project_id: str
+    params_file: str
+    status: str
+    seconds: float = 0.0
+    inputs: dict[str, str] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)
+    error: str = ""
+    failing_cell: str = ""
+    name: str = ""
+    rag: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return dict(vars(self))
+
+
+@dataclass
+class BatchResult:
+    """The batch as run: period, output folder, one outcome per project, and wall time."""
+
+    period: str
+    out_dir: Path
+    outcomes: list[Outcome]
+    seconds: float
+    portfolio_files: list[Path] = field(default_factory=list)
+    portfolio_error: str = ""
+
+    @property
+    def failed(self) -> list[Outcome]:
+        """Projects that failed (or were cancelled)."""
+        return [o for o in self.outcomes if o.status in (FAILED, CANCELLED)]
+
+    def count(self, status: str) -> int:
+        """Number of projects with ``status``."""
+        return sum(o.status == status for o in self.outcomes)
+
+
+# -- the task (runs in a worker) ------------------------------------------------------------
+
+
+def render_task(task: ProjectTask) -> TaskResult:
+    """Render one project in a private temporary folder; return its files as bytes.
+
+    Never raises for a project's own failure: the error, the failing cell and the
+    partially executed notebook come back in the :class:`TaskResult`.
+    """
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"pmoreports-{task.project_id}-") as tmp:
+        root = Path(tmp)
+        book = root / task.workbook_name
+        book.write_bytes(task.workbook)
+        notebook = root / "notebooks" / PROJECT_NOTEBOOK.name
+        notebook.parent.mkdir()
+        notebook.write_bytes(task.notebook)
+        out = root / "output"
+        try:
+            params = params_from_dict(task.params | {"workbook": str(book)})
+            result = execute_report(params, read_workbook(book), output=out, notebook=notebook)
+        except PmoError as exc:
+            partial = out / str(task.params.get("period")) / FAILED_DIR / task.project_id
+            files = {p.name: p.read_bytes() for p in partial.glob(EXECUTED_NOTEBOOK)}
+            return TaskResult(
+                task.project_id,
+                False,
+                files,
+                time.perf_counter() - start,
+                str(exc),
+                getattr(exc, "cell", ""),
+            )
+        files = {p.name: p.read_bytes() for p in result.files}
+        return TaskResult(task.project_id, True, files, time.perf_counter() - start)
+
+
+# -- planning -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Planned:
+    outcome: Outcome
+    params: ProjectParams | None = None
+    task: ProjectTask | None = None
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _template_digest() -> str:
+    files = sorted(p for p in _TEMPLATE_DIR.rglob("*") if p.is_file())
+    return _digest(b"".join(p.name.encode() + p.read_bytes() for p in files))
+
+
+def _plan(
+    params_dir: Path,
+    period: str | None,
+    only: Sequence[str] | None,
+    formats: Sequence[str] | None,
+    timeout: int | None,
+    notebook: bytes,
+) -> tuple[str, list[_Planned]]:
+    files = params_files(params_dir)
+    if not files:
+        raise PmoError(f"{params_dir}: no project parameter files (*.yaml) found")
+    wanted = {w.upper() for w in only} if only else None
+    planned: list[_Planned] = []
+    statuses: list[str] = []
+    for path in files:
+        if wanted and path.stem.upper() not in wanted:
+            continue
+        item = _plan_one(path, formats, timeout)
+        if wanted and item.outcome.project_id.upper() not in wanted and path.stem.upper() not in wanted:
+            continue
+        planned.append(item)
+        if item.params is not None and item.params.period:
+            statuses.append(item.params.period)
+    if wanted and not planned:
+        raise PmoError(f"--only {','.join(sorted(wanted))}: no such project in {params_dir}")
+    resolved = period or (max(statuses) if statuses else f"{dt.date.today():%Y-%m}")
+    for item in planned:
+        _finish_plan(item, resolved, notebook)
+    return resolved, planned
+
+
+def _plan_one(path: Path, formats: Sequence[str] | None, timeout: int | None) -> _Planned:
+    outcome = Outcome(path.stem.upper(), str(path), FAILED)
+    try:
+        params = load_params(path)
+        data = read_workbook(params.workbook)
+    except PmoError as exc:
+        outcome.error = str(exc)
+        return _Planned(outcome)
+    outcome.project_id, outcome.name = data.info.project_id, data.info.name
+    changes: dict[str, Any] = {"period": params.period or f"{data.info.status_date:%Y-%m}"}
+    if formats:
+        changes["formats"] = tuple(formats)
+    if timeout:
+        changes["timeout"] = timeout
+    status = f"{data.info.status_date:%Y-%m}"
+    if params.project_id and params.project_id != data.info.project_id:
+        outcome.error = (
+            f"{path}: project_id is {params.project_id} but {params.workbook.name} is project {data.info.project_id}"
+        )
+        return _Planned(outcome)
+    params = replace(params, **changes)
+    outcome.inputs = {"status_month": status}
+    return _Planned(outcome, params)
+
+
+def _finish_plan(item: _Planned, period: str, notebook: bytes) -> None:
+    params, outcome = item.params, item.outcome
+    if params is None:
+        return
+    status = outcome.inputs.pop("status_month")
+    if status != period:
+        outcome.error = (
+            f"{outcome.project_id}: the workbook's status date is {status}, not {period}; "
+            f"the project has not reported for {period}"
+        )
+        item.params = None
+        return
+    params = replace(params, period=period)
+    book = params.workbook.read_bytes()
+    notebook = params.notebook.read_bytes() if params.notebook else notebook
+    settings = params.to_dict() | {"workbook": params.workbook.name}
+    outcome.inputs = {
+        "workbook": _digest(book),
+        "params": _digest(json.dumps(settings, sort_keys=True).encode()),
+        "notebook": _digest(notebook),
+        "template": _template_digest(),
+        "package": __version__,
+    }
+    item.params = params
+    carried = params.to_dict()
+    carried["execution"]["notebook"] = None  # the notebook travels as bytes
+    item.task = ProjectTask(outcome.project_id, carried, params.workbook.name, book, notebook)
+
+
+# -- running --------------------------------------------------------------------------------
+
+
+def run_batch(
+    params_dir: str | Path,
+    *,
+    period: str | None = None,
+    jobs: int | None = None,
+    only: Sequence[str] | None = None,
+    force: bool = False,
+    formats: Sequence[str] | None = None,
+    timeout: int | None = None,
+    output: str | Path = OUTPUT_DIR,
+    scheduler: str | None = None,
+    progress: Callable[[Outcome, int, int], None] | None = None,
+    portfolio: bool = True,
+) -> BatchResult:
+    """Run every project of ``params_dir`` (or ``only`` those IDs) for one period.
+
+    ``jobs`` worker processes (default: CPU count) or a Dask ``scheduler`` address;
+    ``force`` reruns projects whose inputs did not change; ``timeout`` overrides
+    the per-cell timeout (seconds). ``progress(outcome, done, total)`` is called as
+    each project finishes. Never raises for one project's failure.
+    """
+    start = time.perf_counter()
+    notebook = PROJECT_NOTEBOOK.read_bytes()
+    resolved, planned = _plan(Path(params_dir), period, only, formats, timeout, notebook)
+    out_dir = Path(output) / resolved
+    out_dir.mkdir(parents=True, exist_ok=True)
+    previous = _previous_outcomes(out_dir)
+    todo = [p for p in planned if p.task is not None]
+    tracker = _Tracker(progress, len(planned))
+    for item in planned:
+        if item.task is None:
+            tracker.done(item.outcome)
+        elif not force and _unchanged(item.outcome, previous.get(item.outcome.project_id), out_dir):
+            old = previous[item.outcome.project_id]
+            item.outcome.status, item.outcome.outputs = SKIPPED, old.get("outputs", [])
+            item.outcome.rag = old.get("rag", "")
+            todo.remove(item)
+            tracker.done(item.outcome)
+    by_id = {p.outcome.project_id: p for p in todo}
+    try:
+        for result in _execute([p.task for p in todo if p.task], jobs, scheduler):
+            item = by_id[result.project_id]
+            _collect(item.outcome, result, out_dir)
+            tracker.done(item.outcome)
+    finally:
+        for item in todo:
+            if item.outcome.status == FAILED and not item.outcome.error:
+                item.outcome.status, item.outcome.error = CANCELLED, "batch interrupted"
+        _sweep_staging(out_dir)
+        outcomes = [p.outcome for p in planned]
+        _carry_forward(outcomes, previous, only)
+        result_ = BatchResult(resolved, out_dir, outcomes, 0.0)
+        _write_manifest(result_, previous, scheduler, jobs, start)
+    if portfolio:
+        _portfolio(result_, Path(params_dir))
+    result_.seconds = time.perf_counter() - start
+    _write_manifest(result_, previous, scheduler, jobs, start)
+    return result_
+
+
+class _Tracker:
+    """Counts finished projects and forwards each to the ``progress`` callback."""
+
+    def __init__(self, progress: Callable[[Outcome, int, int], None] | None, total: int) -> None:
+        self.progress, self.total, self.finished = progress, total, 0
+
+    def done(self, outcome: Outcome) -> None:
+        self.finished += 1
+        if self.progress is not None:
+            self.progress(outcome, self.finished, self.total)
+
+
+def _previous_outcomes(out_dir: Path) -> dict[str, dict[str, Any]]:
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        return {p["project_id"]: p for p in manifest.get("projects", [])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _unchanged(outcome: Outcome, old: dict[str, Any] | None, out_dir: Path) -> bool:
+    if not old or old.get("status") not in (OK, SKIPPED) or old.get("inputs") != outcome.inputs:
+        return False
+    return all((out_dir / rel).is_file() for rel in old.get("outputs", [])) and bool(old.get("outputs"))
+
+
+def _carry_forward(outcomes: list[Outcome], previous: dict[str, dict[str, Any]], only: Sequence[str] | None) -> None:
+    """With ``--only``, keep the other projects' previous lines in the manifest."""
+    if not only:
+        return
+    seen = {o.project_id for o in outcomes}
+    for pid, old in previous.items():
+        if pid not in seen:
+            fields_ = {k: v for k, v in old.items() if k in Outcome.__dataclass_fields__}
+            outcomes.append(Outcome(**fields_))
+
+
+def _execute(tasks: list[ProjectTask], jobs: int | None, scheduler: str | None) -> Iterator[TaskResult]:
+    if not tasks:
+        return
+    if scheduler:
+        yield from _execute_dask(tasks, scheduler)
+        return
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+    futures: dict[Future[TaskResult], ProjectTask] = {}
+    try:
+        with _terminate_on_sigterm():
+            futures = {pool.submit(render_task, t): t for t in tasks}
+            for future in as_completed(futures):
+                yield _result_of(future, futures[future])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result_of(future: Future[TaskResult], task: ProjectTask) -> TaskResult:
+    try:
+        return future.result()
+    except Exception as exc:  # a worker process died: that project fails, the batch goes on
+        return TaskResult(task.project_id, False, {}, 0.0, f"{task.project_id}: worker failed ({exc!r})")
+
+
+def _execute_dask(tasks: list[ProjectTask], scheduler: str) -> Iterator[TaskResult]:
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise PmoError("--scheduler needs dask.distributed: pip install 'pmoreports[dask]'") from None
+    try:
+        client = Client(scheduler, timeout="20s")  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise PmoError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+    with client:
+        futures = client.map(
+            render_task,
+            tasks,
+            key=[f"pmoreports-{t.project_id}-{_digest(t.workbook)[:8]}" for t in tasks],
+            pure=False,
+        )
+        by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+        for future in dask_completed(futures):  # type: ignore[no-untyped-call]
+            try:
+                yield future.result()
+            except Exception as exc:  # a worker died or the task raised: that project fails
+                task = by_key[future.key]
+                yield TaskResult(
+                    task.project_id,
+                    False,
+                    {},
+                    0.0,
+                    f"{task.project_id}: Dask task failed ({exc!r})",
+                )
+
+
+def _worker_init() -> None:
+    """Workers: SIGTERM raises KeyboardInterrupt so staging folders are cleaned up."""
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def _terminate_on_sigterm() -> Iterator[None]:
+    """In the main process, treat SIGTERM like Ctrl-C (clean stop) while the batch runs."""
+    try:
+        old = signal.signal(signal.SIGTERM, _raise_interrupt)
+    except ValueError:  # not in the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _collect(outcome: Outcome, result: TaskResult, out_dir: Path) -> None:
+    outcome.seconds = round(result.seconds, 2)
+    if not result.ok:
+        outcome.status, outcome.error, outcome.failing_cell = FAILED, result.error, result.cell
+        if result.files:
+            failed = out_dir / FAILED_DIR / outcome.project_id
+            failed.mkdir(parents=True, exist_ok=True)
+            for name, data in result.files.items():
+                atomic_write_bytes(failed / name, data)
+        return
+    with staged_output_dir(out_dir / outcome.project_id) as stage:
+        for name, data in result.files.items():
+            (stage / name).write_bytes(data)
+    shutil.rmtree(out_dir / FAILED_DIR / outcome.project_id, ignore_errors=True)
+    outcome.status = OK
+    outcome.outputs = sorted(f"{outcome.project_id}/{name}" for name in result.files)
+    outcome.rag = _overall_rag(out_dir / outcome.project_id)
+
+
+def _overall_rag(folder: Path) -> str:
+    try:
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        return str(metrics["rag"]["overall"]["status"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def _sweep_staging(out_dir: Path) -> None:
+    """Remove staging/backup folders left by a killed worker (never a finished report)."""
+    for path in out_dir.glob(".*.staging-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _write_manifest(
+    result: BatchResult,
+    previous: dict[str, dict[str, Any]],
+    scheduler: str | None,
+    jobs: int | None,
+    start: float,
+) -> None:
+    manifest = {
+        "period": result.period,
+        "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "pmoreports": __version__,
+        "executor": f"dask:{scheduler}" if scheduler else f"processes:{jobs or os.cpu_count()}",
+        "seconds": round(time.perf_counter() - start, 2),
+        "counts": {s: result.count(s) for s in (OK, SKIPPED, FAILED, CANCELLED)},
+        "portfolio": {
+            "files": [p.name for p in result.portfolio_files],
+            "error": result.portfolio_error,
+        },
+        "projects": [o.to_dict() for o in sorted(result.outcomes, key=lambda o: o.project_id)],
+    }
+    atomic_write_text(result.out_dir / MANIFEST, json.dumps(manifest, indent=2))
+
+
+def _portfolio(result: BatchResult, params_dir: Path) -> None:
+    from .portfolio import write_portfolio
+
+    try:
+        result.portfolio_files = write_portfolio(result.out_dir, params_dir)
+    except PmoError as exc:
+        result.portfolio_error = str(exc)

@@ -1,0 +1,226 @@
+"""Altair charts of a project's metrics (and of a portfolio).
+
+Each function takes metrics objects and returns an Altair chart; notebooks
+display it with :func:`pmoreports.charts_display.show`, which makes it a static
+SVG inside reports and keeps it interactive (tooltips) in JupyterLab.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import altair as alt
+import pandas as pd
+
+from . import columns as C
+from . import glossary as g
+from .metrics import ProjectMetrics
+
+__all__ = ["AnyChart", "budget_vs_actual", "index_trend", "quadrant", "risk_heatmap", "s_curve"]
+
+AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart
+"""What the chart functions return (display with ``charts_display.show``)."""
+
+PALETTE = {
+    "PV (planned)": "#1f3864",
+    "EV (earned)": "#2e8b57",
+    "AC (actual)": "#c0392b",
+    "EAC projection": "#c0392b",
+}
+_RAG_COLOURS = alt.Scale(domain=["green", "amber", "red", "grey"], range=["#2e7d32", "#f9a825", "#c62828", "#9e9e9e"])
+
+
+def _to_status(metrics: ProjectMetrics) -> pd.DataFrame:
+    v = metrics.series.values
+    return v[v[C.MONTH] <= pd.Timestamp(metrics.status_month)]
+
+
+def s_curve(metrics: ProjectMetrics, width: int = 640, height: int = 260) -> AnyChart:
+    """Cumulative PV, EV and AC by month, with the EAC projection (dashed) to the finish."""
+    v = metrics.series.values
+    frames = [pd.DataFrame({C.MONTH: v[C.MONTH], "measure": "PV (planned)", "value": v[g.PV]})]
+    done = _to_status(metrics)
+    for key, label in ((g.EV, "EV (earned)"), (g.AC, "AC (actual)")):
+        frames.append(pd.DataFrame({C.MONTH: done[C.MONTH], "measure": label, "value": done[key]}))
+    lines = pd.concat(frames, ignore_index=True).dropna()
+    base = alt.Chart(lines).encode(
+        x=alt.X(f"{C.MONTH}:T", title=None, axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("value:Q", title=f"Cumulative cost ({metrics.currency})", axis=alt.Axis(format="~s")),
+        color=alt.Color(
+            "measure:N",
+            title=None,
+            legend=alt.Legend(orient="top"),
+            scale=alt.Scale(domain=list(PALETTE)[:3], range=list(PALETTE.values())[:3]),
+        ),
+        tooltip=[
+            alt.Tooltip(f"{C.MONTH}:T", format="%b %Y"),
+            "measure:N",
+            alt.Tooltip("value:Q", format=",.0f"),
+        ],
+    )
+    layers: list[alt.Chart] = [base.mark_line(point=True)]
+    projection = _eac_projection(metrics)
+    if projection is not None:
+        layers.append(
+            alt.Chart(projection)
+            .mark_line(strokeDash=[6, 4], color=PALETTE["EAC projection"])
+            .encode(
+                x=f"{C.MONTH}:T",
+                y="value:Q",
+                tooltip=[alt.Tooltip("value:Q", title="EAC", format=",.0f")],
+            )
+        )
+    bac = metrics.status[g.BAC].value
+    if bac:
+        rule = pd.DataFrame({"value": [bac], "label": [f"BAC {bac:,.0f}"]})
+        layers.append(alt.Chart(rule).mark_rule(color="#7f7f7f", strokeDash=[2, 2]).encode(y="value:Q"))
+    return alt.layer(*layers).properties(width=width, height=height, title="S-curve: cumulative cost")
+
+
+def _eac_projection(metrics: ProjectMetrics) -> pd.DataFrame | None:
+    ac, eac = metrics.status[g.AC].value, metrics.status[g.EAC].value
+    finish = metrics.dates.get("forecast_finish") or metrics.dates.get("planned_finish")
+    if ac is None or eac is None or finish is None:
+        return None
+    start = pd.Timestamp(metrics.status_month)
+    end = max(pd.Timestamp(finish).to_period("M").to_timestamp(), start)
+    return pd.DataFrame({C.MONTH: [start, end], "value": [ac, eac]})
+
+
+def index_trend(metrics: ProjectMetrics, width: int = 640, height: int = 200) -> AnyChart:
+    """CPI, SPI and SPI(t) by month to the status date, with the RAG threshold lines."""
+    done = _to_status(metrics)
+    names = {g.CPI: "CPI", g.SPI: "SPI", g.SPI_T: "SPI(t)"}
+    long = done.melt(id_vars=[C.MONTH], value_vars=list(names), var_name="index", value_name="value")
+    long["index"] = long["index"].map(names)
+    long = long.dropna()
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{C.MONTH}:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("value:Q", title="Index (1.00 = on plan)", scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "index:N",
+                title=None,
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=list(names.values()), range=["#c0392b", "#1f3864", "#2e8b57"]),
+            ),
+            strokeDash=alt.StrokeDash(
+                "index:N",
+                legend=None,
+                scale=alt.Scale(domain=list(names.values()), range=[[1, 0], [4, 3], [1, 0]]),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{C.MONTH}:T", format="%b %Y"),
+                "index:N",
+                alt.Tooltip("value:Q", format=".2f"),
+            ],
+        )
+    )
+    t = metrics.thresholds
+    rules = pd.DataFrame(
+        {
+            "value": [1.0, t.cost_green, t.cost_amber],
+            "line": ["on plan", "green threshold", "amber threshold"],
+        }
+    )
+    rule = alt.Chart(rules).mark_rule(color="#9e9e9e", strokeDash=[2, 2]).encode(y="value:Q")
+    return alt.layer(lines, rule).properties(width=width, height=height, title="Performance indices")
+
+
+def budget_vs_actual(metrics: ProjectMetrics, by: str, width: int = 640, height: int | None = None) -> AnyChart:
+    """Budget to date, earned value and actual cost to date per cost category or WBS element."""
+    table = (metrics.cost_by_category if by == C.CATEGORY else metrics.cost_by_wbs).values
+    names = {
+        g.BUDGET_TO_DATE: "Budget to date (PV)",
+        g.EV: "Earned (EV)",
+        g.ACTUAL_TO_DATE: "Actual (AC)",
+    }
+    long = table.melt(id_vars=[by], value_vars=list(names), var_name="measure", value_name="value")
+    long["measure"] = long["measure"].map(names)
+    rows = max(len(table), 1)
+    chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{by}:N", title=None, sort=list(table[by])),
+            yOffset=alt.YOffset("measure:N", sort=list(names.values())),
+            x=alt.X("value:Q", title=metrics.currency, axis=alt.Axis(format="~s", tickCount=6)),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=list(names.values()), range=["#1f3864", "#2e8b57", "#c0392b"]),
+            ),
+            tooltip=[f"{by}:N", "measure:N", alt.Tooltip("value:Q", format=",.0f")],
+        )
+        .properties(
+            width=width,
+            height=height or 30 * rows + 20,
+            title=f"Budget vs actual by {'cost category' if by == C.CATEGORY else 'WBS element'}",
+        )
+    )
+    return cast(alt.Chart, chart)
+
+
+def risk_heatmap(metrics: ProjectMetrics, size: int = 220) -> AnyChart:
+    """5x5 probability-impact matrix: number of open risks per cell."""
+    m = metrics.risk_matrix
+    cells = m.reset_index().melt(id_vars=[m.index.name or "index"], var_name="impact", value_name="risks")
+    cells = cells.rename(columns={m.index.name or "index": "probability"})
+    cells["probability"] = cells["probability"].astype(int)
+    cells["impact"] = cells["impact"].astype(int)
+    cells["score"] = cells["probability"] * cells["impact"]
+    base = alt.Chart(cells).encode(
+        x=alt.X("impact:O", title="Impact (1 = low ... 5 = high)"),
+        y=alt.Y("probability:O", title="Probability", sort="descending"),
+    )
+    rect = base.mark_rect(stroke="white").encode(
+        color=alt.Color(
+            "score:Q",
+            legend=None,
+            scale=alt.Scale(domain=[1, 25], range=["#c8e6c9", "#ffe082", "#ef9a9a"]),
+        ),
+        tooltip=["probability:O", "impact:O", "risks:Q"],
+    )
+    text = base.mark_text(fontSize=14, fontWeight="bold").encode(
+        text=alt.condition(alt.datum.risks > 0, "risks:Q", alt.value(""))
+    )
+    return alt.layer(rect, text).properties(width=size, height=size, title="Open risks: probability x impact")
+
+
+def quadrant(table: pd.DataFrame, width: int = 520, height: int = 360) -> AnyChart:
+    """Portfolio CPI vs SPI(t), one bubble per project sized by BAC and coloured by RAG.
+
+    ``table`` has columns ``project``, ``name``, ``cpi``, ``spi_t``, ``bac`` and ``rag``.
+    """
+    data = table.dropna(subset=[g.CPI, g.SPI_T])
+    lo = float(min(0.7, data[g.CPI].min() - 0.05, data[g.SPI_T].min() - 0.05)) if len(data) else 0.7
+    hi = float(max(1.2, data[g.CPI].max() + 0.05, data[g.SPI_T].max() + 0.05)) if len(data) else 1.2
+    scale = alt.Scale(domain=[lo, hi], zero=False, nice=False)
+    points = (
+        alt.Chart(data)
+        .mark_circle(opacity=0.8, stroke="#333", strokeWidth=0.5)
+        .encode(
+            x=alt.X(f"{g.SPI_T}:Q", title="SPI(t): schedule (right = ahead)", scale=scale),
+            y=alt.Y(f"{g.CPI}:Q", title="CPI: cost (up = under budget)", scale=scale),
+            size=alt.Size(f"{g.BAC}:Q", title="BAC", legend=None, scale=alt.Scale(range=[80, 1600])),
+            color=alt.Color("rag:N", title="RAG", scale=_RAG_COLOURS),
+            tooltip=[
+                C.PROJECT,
+                "name",
+                alt.Tooltip(f"{g.CPI}:Q", format=".2f"),
+                alt.Tooltip(f"{g.SPI_T}:Q", format=".2f"),
+                alt.Tooltip(f"{g.BAC}:Q", format=",.0f"),
+                "rag:N",
+            ],
+        )
+    )
+    labels = points.mark_text(dy=-12, fontSize=10, color="#333").encode(text=f"{C.PROJECT}:N", size=alt.value(10))
+    ones = pd.DataFrame({"v": [1.0]})
+    vline = alt.Chart(ones).mark_rule(color="#9e9e9e").encode(x="v:Q")
+    hline = alt.Chart(ones).mark_rule(color="#9e9e9e").encode(y="v:Q")
+    return alt.layer(vline, hline, points, labels).properties(
+        width=width, height=height, title="Cost vs schedule performance (bubble size = BAC)"
+    )

@@ -1,0 +1,588 @@
+"""The portfolio: every project's metrics of one period, rolled up and compared.
+
+:class:`PortfolioReport` reads ``output/<period>/manifest.json`` and each
+project's ``metrics.json`` and gives the sections of the portfolio summary
+notebook. Money is converted to the portfolio's reporting currency with the
+rates of ``params/_portfolio.yaml``; roll-ups (programme, portfolio) sum PV,
+EV, AC and BAC first and then compute indices (never average indices), and
+their earned schedule is recomputed from the summed curves.
+
+:func:`write_portfolio` runs that notebook and writes ``portfolio.html`` /
+``.pdf``, ``index.html`` and ``portfolio_metrics.xlsx`` beside the projects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+import papermill as pm
+import yaml
+from IPython.core.display import HTML
+
+from . import charts
+from . import columns as C
+from . import glossary as g
+from ._format import NA, esc, fmt_date, fmt_index, fmt_money, fmt_pct, html_table, rag_badge
+from .charts_display import set_static
+from .errors import ParamsError, PmoError, ReportError
+from .evm import portfolio_evm
+from .params import params_files
+from .paths import PORTFOLIO_NOTEBOOK
+from .render import (
+    atomic_write_bytes,
+    atomic_write_text,
+    html_to_pdf,
+    notebook_to_html,
+    sanitize_html,
+)
+from .report import ProjectReport
+from .schema import SCHEMA
+
+__all__ = [
+    "PORTFOLIO_COLUMNS",
+    "PORTFOLIO_SETTINGS",
+    "PortfolioReport",
+    "PortfolioSettings",
+    "load_portfolio",
+    "portfolio_table",
+    "write_portfolio",
+]
+
+PORTFOLIO_SETTINGS = "_portfolio.yaml"
+PORTFOLIO_COLUMNS = (g.CPI, g.SPI, g.SPI_T, g.PCT_COMPLETE, g.BAC, g.AC, g.EAC, g.VAC, g.VAC_PCT)
+"""Status metrics shown per project, in order."""
+_SEVERITY = {"red": 0, "amber": 1, "grey": 2, "green": 3, "": 4}
+
+
+@dataclass(frozen=True)
+class PortfolioSettings:
+    """``_portfolio.yaml``: title, reporting currency, FX rates (value of one unit of each
+    currency in the reporting currency), page size and how many top risks to list."""
+
+    title: str = "Portfolio status report"
+    currency: str = "EUR"
+    fx: Mapping[str, float] = field(default_factory=dict)
+    page_size: str = "A4"
+    top_risks: int = 10
+
+    @classmethod
+    def load(cls, params_dir: Path | None) -> PortfolioSettings:
+        """Read ``_portfolio.yaml`` from ``params_dir`` (defaults when absent)."""
+        path = params_dir / PORTFOLIO_SETTINGS if params_dir else None
+        if path is None or not path.is_file():
+            return cls()
+        return cls.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, str(path))
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], where: str = "portfolio settings") -> PortfolioSettings:
+        """Validate a mapping; unknown keys and bad values raise :class:`ParamsError`."""
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ParamsError(f"{where}: unknown key(s) {unknown}; expected {sorted(known)}")
+        fx = values.get("fx") or {}
+        bad = {k: v for k, v in fx.items() if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0}
+        if not isinstance(fx, Mapping) or bad:
+            raise ParamsError(f"{where}: fx rates must be positive numbers (found {bad or fx!r})")
+        settings = cls(
+            **{k: v for k, v in values.items() if k != "fx"},
+            fx={k.upper(): float(v) for k, v in fx.items()},
+        )
+        if settings.page_size not in ("A4", "Letter"):
+            raise ParamsError(f"{where}: page_size is {settings.page_size!r}; expected A4 or Letter")
+        return settings
+
+    def rate(self, currency: str) -> float | None:
+        """Value of one unit of ``currency`` in the reporting currency (None if unknown)."""
+        return 1.0 if currency == self.currency else self.fx.get(currency)
+
+
+# -- interactive helpers (explore notebook) ---------------------------------------------------
+
+
+def load_portfolio(params_folder: str | Path) -> list[ProjectReport]:
+    """Every project of a params folder that loads; failures are printed, not raised."""
+    reports = []
+    for path in params_files(Path(params_folder)):
+        try:
+            reports.append(ProjectReport.load(path))
+        except PmoError as exc:
+            print(f"skipped {path.name}: {str(exc).splitlines()[0]}")
+    return reports
+
+
+def portfolio_table(reports: Sequence[ProjectReport]) -> pd.DataFrame:
+    """One row per project: identity, RAG per dimension and the headline metrics."""
+    rows = []
+    for r in reports:
+        m = r.metrics
+        row: dict[str, object] = {
+            C.PROJECT: m.project_id,
+            "name": m.name,
+            C.PROGRAMME: m.programme,
+            "currency": m.currency,
+        }
+        row |= {f"rag_{k}": v.status for k, v in m.rag.items()}
+        row |= {k: m.status[k].value for k in PORTFOLIO_COLUMNS}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# -- the portfolio report -----------------------------------------------------------------------
+
+
+def _html(fragment: str) -> HTML:
+    return HTML(fragment)  # type: ignore[no-untyped-call]
+
+
+def _previous_period(period: str) -> str:
+    return (pd.Period(period, "M") - 1).strftime("%Y-%m")
+
+
+@dataclass
+class PortfolioReport:
+    """One period's portfolio: the manifest, each reporting project's metrics, settings."""
+
+    period: str
+    period_dir: Path
+    settings: PortfolioSettings
+    manifest: dict[str, Any]
+    projects: dict[str, dict[str, Any]]
+    previous: dict[str, dict[str, Any]]
+
+    @classmethod
+    def load(
+        cls,
+        period_dir: str | Path,
+        settings: Mapping[str, Any] | None = None,
+        static: bool | None = None,
+    ) -> PortfolioReport:
+        """Load ``output/<period>`` (manifest + metrics of the projects that reported)."""
+        if static is not None:
+            set_static(static)
+        folder = Path(period_dir)
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ReportError(f"{folder}: no readable manifest.json ({exc}); run the batch first") from None
+        period = str(manifest["period"])
+        projects = _metrics_of(
+            folder,
+            [p["project_id"] for p in manifest["projects"] if p["status"] in ("ok", "skipped")],
+        )
+        previous = _metrics_of(folder.parent / _previous_period(period), list(projects))
+        return cls(
+            period,
+            folder,
+            PortfolioSettings.from_dict(settings or {}),
+            manifest,
+            projects,
+            previous,
+        )
+
+    # -- data ---------------------------------------------------------------------------------
+
+    def table(self) -> pd.DataFrame:
+        """One row per reporting project, money also converted to the reporting currency."""
+        rows = []
+        for pid, m in self.projects.items():
+            s, info, rate = m["status"], m["project"], self.settings.rate(m["project"]["currency"])
+            row: dict[str, Any] = {
+                C.PROJECT: pid,
+                "name": info["name"],
+                C.PROGRAMME: info["programme"] or "(none)",
+                "currency": info["currency"],
+                "fx": rate,
+            }
+            row |= {f"rag_{k}": v["status"] for k, v in m["rag"].items()}
+            row |= {k: s[k]["value"] for k in PORTFOLIO_COLUMNS}
+            for k in (g.BAC, g.AC, g.EAC, g.VAC):
+                row[f"{k}_rc"] = None if rate is None or s[k]["value"] is None else s[k]["value"] * rate
+            old = self.previous.get(pid)
+            row["rag_previous"] = old["rag"]["overall"]["status"] if old else ""
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        if frame.empty:
+            return frame
+        frame["rag"] = frame["rag_overall"]
+        order = frame["rag"].map(_SEVERITY).fillna(4)
+        return frame.assign(_o=order).sort_values(["_o", C.PROJECT]).drop(columns="_o").reset_index(drop=True)
+
+    def rollups(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Status metrics per programme and for the whole portfolio (reporting currency),
+        from the summed cumulative curves; projects without an FX rate are left out."""
+        curves = []
+        for pid, m in self.projects.items():
+            rate = self.settings.rate(m["project"]["currency"])
+            if rate is None:
+                continue
+            s = pd.DataFrame(m["series"])
+            curves.append(
+                pd.DataFrame(
+                    {
+                        C.PROJECT: pid,
+                        C.PROGRAMME: m["project"]["programme"] or "(none)",
+                        C.MONTH: pd.to_datetime(s[C.MONTH]),
+                        g.PV: s[g.PV] * rate,
+                        g.EV: s[g.EV].astype(float) * rate,
+                        g.AC: s[g.AC].astype(float) * rate,
+                    }
+                )
+            )
+        if not curves:
+            return pd.DataFrame(), pd.DataFrame()
+        result = portfolio_evm(pd.concat(curves, ignore_index=True), pd.Period(self.period, "M").to_timestamp())
+        return result.programmes.values, result.total.values
+
+    # -- sections -----------------------------------------------------------------------------
+
+    def header(self) -> HTML:
+        """Period, counts, RAG distribution and projects that did not report."""
+        counts = self.manifest.get("counts", {})
+        t = self.table()
+        dist = t["rag"].value_counts().to_dict() if not t.empty else {}
+        badges = " ".join(
+            rag_badge(k, f"{dist.get(k, 0)} project(s)") for k in ("red", "amber", "green", "grey") if dist.get(k)
+        )
+        failed = counts.get("failed", 0) + counts.get("cancelled", 0)
+        return _html(
+            f'<section class="pmo-status-header"><p class="pmo-overall">{badges}</p>'
+            f'<dl class="pmo-facts"><div><dt>Period</dt><dd>{esc(self.period)}</dd></div>'
+            f"<div><dt>Projects reporting</dt><dd>{len(self.projects)}</dd></div>"
+            f"<div><dt>Failed to report</dt><dd>{failed}</dd></div>"
+            f"<div><dt>Reporting currency</dt><dd>{esc(self.settings.currency)}</dd></div></dl></section>"
+        )
+
+    def rag_table(self) -> HTML:
+        """The RAG table, sortable by any column in a browser (CSS only, no script)."""
+        t = self.table()
+        if t.empty:
+            return _html("<p>No project reported this period.</p>")
+        cols: list[tuple[str, str, Any]] = [
+            ("Project", C.PROJECT, esc),
+            ("Name", "name", esc),
+            ("Programme", C.PROGRAMME, esc),
+            ("Overall", "rag", rag_badge),
+            ("Cost", "rag_cost", rag_badge),
+            ("Schedule", "rag_schedule", rag_badge),
+            ("Forecast", "rag_forecast", rag_badge),
+            ("CPI", g.CPI, fmt_index),
+            ("SPI(t)", g.SPI_T, fmt_index),
+            ("Complete", g.PCT_COMPLETE, fmt_pct),
+            (f"BAC ({self.settings.currency})", f"{g.BAC}_rc", fmt_money),
+            (f"EAC ({self.settings.currency})", f"{g.EAC}_rc", fmt_money),
+            ("VAC %", g.VAC_PCT, fmt_pct),
+        ]
+        return _html(_sortable_table(t, cols))
+
+    def quadrant(self) -> charts.AnyChart:
+        """CPI vs SPI(t), bubble size = BAC in the reporting currency."""
+        t = self.table()
+        data = t[[C.PROJECT, "name", g.CPI, g.SPI_T, f"{g.BAC}_rc", "rag"]].rename(columns={f"{g.BAC}_rc": g.BAC})
+        return charts.quadrant(data.fillna({g.BAC: 0.0}))
+
+    def programme_totals(self) -> HTML:
+        """Totals by programme and for the portfolio: sums first, then indices."""
+        programmes, total = self.rollups()
+        if programmes.empty:
+            return _html("<p>No totals: no project has an FX rate to the reporting currency.</p>")
+        total = total.assign(**{C.PROGRAMME: "Portfolio total"})
+        rows = []
+        for _, r in pd.concat([programmes, total], ignore_index=True).iterrows():
+            rows.append(
+                [
+                    esc(r[C.PROGRAMME]),
+                    *(esc(fmt_money(_f(r[k]))) for k in (g.PV, g.EV, g.AC, g.BAC, g.EAC)),
+                    esc(fmt_index(_f(r[g.CPI]))),
+                    esc(fmt_index(_f(r[g.SPI]))),
+                    esc(fmt_index(_f(r[g.SPI_T]))),
+                ]
+            )
+        missing = [pid for pid, m in self.projects.items() if self.settings.rate(m["project"]["currency"]) is None]
+        note = (
+            (
+                f'<p class="pmo-warning">Left out of the totals (no FX rate in {PORTFOLIO_SETTINGS}): '
+                f"{esc(', '.join(missing))}</p>"
+            )
+            if missing
+            else ""
+        )
+        return _html(
+            html_table(
+                ["Programme", "PV", "EV", "AC", "BAC", "EAC", "CPI", "SPI", "SPI(t)"],
+                rows,
+                numeric=[False] + [True] * 8,
+                caption=f"Amounts in {self.settings.currency}",
+            )
+            + note
+        )
+
+    def top_risks(self) -> HTML:
+        """The largest open risks across projects by expected value (reporting currency)."""
+        rows = []
+        for pid, m in self.projects.items():
+            rate = self.settings.rate(m["project"]["currency"])
+            for r in m["risks"]["top"]:
+                ev = r.get("expected_value")
+                rows.append((ev * rate if rate is not None and ev is not None else -1.0, pid, r))
+        rows.sort(key=lambda x: -x[0])
+        body = [
+            [
+                esc(pid),
+                esc(r[C.RISK_ID]),
+                esc(r[C.TITLE]),
+                esc(fmt_pct(r.get("probability_fraction"), 0)),
+                esc(fmt_money(v if v >= 0 else None)),
+                esc(r.get(C.OWNER)),
+            ]
+            for v, pid, r in rows[: self.settings.top_risks]
+        ]
+        if not body:
+            return _html("<p>No open risks.</p>")
+        return _html(
+            html_table(
+                ["Project", "ID", "Risk", SCHEMA.risks.header(C.PROBABILITY), "Expected value", "Owner"],
+                body,
+                numeric=[False, False, False, True, True, False],
+                caption=f"Amounts in {self.settings.currency}",
+            )
+        )
+
+    def upcoming_milestones(self, months: int = 2) -> HTML:
+        """Milestones not yet done, forecast within the next ``months`` months."""
+        start = pd.Period(self.period, "M").end_time.normalize()
+        end = (pd.Period(self.period, "M") + months).end_time.normalize()
+        rows = []
+        for pid, m in self.projects.items():
+            for r in m["milestones"]["table"]:
+                when = pd.Timestamp(r["effective_date"]) if r.get("effective_date") else None
+                if when is not None and start < when <= end and r.get("milestone_status") != "done":
+                    rows.append((when, pid, r))
+        rows.sort(key=lambda x: (x[0], x[1]))
+        body = [
+            [
+                esc(fmt_date(w)),
+                esc(pid),
+                esc(r[C.MILESTONE]),
+                esc(fmt_date(r.get(C.BASELINE_DATE))),
+                esc(NA if r.get("slippage_days") is None else f"{r['slippage_days']:+.0f}"),
+                esc(str(r.get("milestone_status", "")).upper()),
+            ]
+            for w, pid, r in rows
+        ]
+        if not body:
+            return _html(f"<p>No milestones due before {end:%Y-%m-%d}.</p>")
+        return _html(
+            html_table(
+                [
+                    SCHEMA.milestones.header(C.FORECAST_DATE),
+                    "Project",
+                    SCHEMA.milestones.header(C.MILESTONE),
+                    SCHEMA.milestones.header(C.BASELINE_DATE),
+                    "Slippage (days)",
+                    "Status",
+                ],
+                body,
+                numeric=[False, False, False, False, True, False],
+            )
+        )
+
+    def rag_changes(self) -> HTML:
+        """Projects whose overall RAG changed since the previous period."""
+        t = self.table()
+        changed = t[(t["rag_previous"] != "") & (t["rag_previous"] != t["rag"])] if not t.empty else t
+        if changed.empty:
+            prev = _previous_period(self.period)
+            return _html(f"<p>No overall RAG change since {esc(prev)} (or no {esc(prev)} reports).</p>")
+        body = [
+            [esc(r[C.PROJECT]), esc(r["name"]), rag_badge(r["rag_previous"]), rag_badge(r["rag"])]
+            for _, r in changed.iterrows()
+        ]
+        return _html(html_table(["Project", "Name", "Previous", "Now"], body, numeric=[False] * 4))
+
+    def not_reported(self) -> HTML:
+        """Projects that failed (or were cancelled) this period, with the reason."""
+        failed = [p for p in self.manifest["projects"] if p["status"] in ("failed", "cancelled")]
+        if not failed:
+            return _html('<p class="pmo-note">Every project reported.</p>')
+        body = [
+            [
+                esc(p["project_id"]),
+                esc(p.get("name", "")),
+                esc(str(p.get("error", "")).splitlines()[0][:300]),
+            ]
+            for p in failed
+        ]
+        return _html(html_table(["Project", "Name", "Reason"], body, numeric=[False] * 3))
+
+
+def _f(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _metrics_of(folder: Path, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for pid in ids:
+        try:
+            out[pid] = json.loads((folder / pid / "metrics.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def _sortable_table(t: pd.DataFrame, cols: Sequence[tuple[str, str, Any]]) -> str:
+    """A table whose rows a reader can re-order by any column with radio buttons and
+    CSS ``order`` (no JavaScript). Rows keep the given order by default and in print."""
+    uid = "pmo-sort"
+    ranks = {key: _rank(t[key]) for _, key, _ in cols}
+    inputs, rules, heads = [], [], []
+    for i, (label, _key, _) in enumerate(cols):
+        for d, sign in (("a", ""), ("d", "-1 * ")):
+            inputs.append(f'<input type="radio" name="{uid}" id="{uid}-{i}{d}" class="pmo-sort-input">')
+            rules.append(f"#{uid}-{i}{d}:checked ~ .pmo-sortable-table tbody tr {{ order: calc({sign}var(--r{i})); }}")
+        heads.append(
+            f'<th>{esc(label)} <label for="{uid}-{i}a" title="sort ascending">&#9650;</label>'
+            f'<label for="{uid}-{i}d" title="sort descending">&#9660;</label></th>'
+        )
+    rows = []
+    for n, (_, r) in enumerate(t.iterrows()):
+        style = ";".join(f"--r{i}:{ranks[key][n]}" for i, (_, key, _) in enumerate(cols))
+        cells = "".join(
+            f"<td>{fmt(r[key]) if fmt in (esc, rag_badge) else esc(fmt(_f(r[key])))}</td>" for _, key, fmt in cols
+        )
+        rows.append(f'<tr style="{style}">{cells}</tr>')
+    widths = " ".join("minmax(0, 2fr)" if key == "name" else "minmax(0, 1fr)" for _, key, _ in cols)
+    screen = (  # re-orderable rows need grid/flex layout: screen only; print keeps a plain table
+        f".pmo-sortable-table thead tr, .pmo-sortable-table tbody tr {{ display: grid; "
+        f"grid-template-columns: {widths}; }}"
+        ".pmo-sortable-table, .pmo-sortable-table thead { display: block; width: 100%; }"
+        ".pmo-sortable-table tbody { display: flex; flex-direction: column; width: 100%; }" + "".join(rules)
+    )
+    css = (
+        ".pmo-sortable-table { font-size: 0.8em; width: 100%; table-layout: fixed; }"
+        ".pmo-sortable-table th, .pmo-sortable-table td { overflow-wrap: anywhere; padding: 0.2em; }"
+        ".pmo-sortable-table .pmo-rag { padding: 0 0.2em; }"
+        ".pmo-sort-input { display: none; } .pmo-sortable-table label { cursor: pointer; color: #888; }"
+        f"@media print {{ .pmo-sortable-table label {{ display: none; }} }} @media screen {{ {screen} }}"
+    )
+    return (
+        f'<div class="pmo-sortable"><style>{css}</style>{"".join(inputs)}'
+        f'<table class="pmo-sortable-table">{_colgroup(cols)}<thead><tr>{"".join(heads)}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _colgroup(cols: Sequence[tuple[str, str, Any]]) -> str:
+    """Print column widths: names wide, badges and indices narrow (percent of the page)."""
+    weight = {"name": 3.0, C.PROGRAMME: 2.0, C.PROJECT: 1.7}
+    w = [weight.get(key, 1.6 if fmt is rag_badge else 1.3) for _, key, fmt in cols]
+    return "<colgroup>" + "".join(f'<col style="width:{100 * x / sum(w):.1f}%">' for x in w) + "</colgroup>"
+
+
+def _rank(values: pd.Series) -> list[int]:
+    """Dense ascending rank (1 = smallest); RAG sorts red < amber < grey < green; blanks last."""
+    is_rag = not pd.api.types.is_numeric_dtype(values) and values.dropna().isin(list(_SEVERITY)).all()
+    keys = values.map(_SEVERITY) if is_rag else values
+    ranked = pd.Series(keys).rank(method="dense", na_option="bottom")
+    return [int(x) for x in ranked]
+
+
+# -- writing the portfolio outputs ------------------------------------------------------------
+
+
+def write_portfolio(period_dir: Path, params_dir: Path | None = None) -> list[Path]:
+    """Run the portfolio notebook and write portfolio.html/.pdf, index.html and the Excel export."""
+    settings = PortfolioSettings.load(params_dir)
+    report = PortfolioReport.load(period_dir, settings=vars(settings) | {"fx": dict(settings.fx)})
+    written = [_write_index(report), _write_excel(report)]
+    if report.projects:
+        written += _run_notebook(period_dir, settings)
+    return written
+
+
+def _run_notebook(period_dir: Path, settings: PortfolioSettings) -> list[Path]:
+    from .run import IpcKernelManager
+
+    executed = period_dir / "portfolio.ipynb"
+    parameters = {
+        "period_dir": str(period_dir.resolve()),
+        "static": True,
+        "settings": vars(settings) | {"fx": dict(settings.fx)},
+    }
+    try:
+        pm.execute_notebook(
+            str(PORTFOLIO_NOTEBOOK),
+            str(executed),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            cwd=str(PORTFOLIO_NOTEBOOK.parent),
+            kernel_manager_class=IpcKernelManager,
+        )
+    except pm.PapermillExecutionError as exc:
+        raise ReportError(f"portfolio summary failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+    nb = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
+    meta = {"Period": period_dir.name, "Currency": settings.currency}
+    html = notebook_to_html(nb, title=f"{settings.title}: {period_dir.name}", meta=meta, page_size=settings.page_size)
+    atomic_write_text(period_dir / "portfolio.html", html)
+    atomic_write_bytes(period_dir / "portfolio.pdf", html_to_pdf(html, page_size=settings.page_size))
+    return [executed, period_dir / "portfolio.html", period_dir / "portfolio.pdf"]
+
+
+def _write_index(report: PortfolioReport) -> Path:
+    """``index.html``: links to the portfolio report and every project's HTML and PDF."""
+    css = (Path(__file__).resolve().parents[2] / "templates" / "report" / "pmo" / "report.css").read_text()
+    rows = []
+    for p in sorted(report.manifest["projects"], key=lambda p: p["project_id"]):
+        pid, status = p["project_id"], p["status"]
+        links = " ".join(
+            f'<a href="{esc(pid)}/report.{ext}">{ext.upper()}</a>'
+            for ext in ("html", "pdf")
+            if (report.period_dir / pid / f"report.{ext}").is_file()
+        )
+        note = esc(str(p.get("error", "")).splitlines()[0][:200]) if p.get("error") else ""
+        rows.append(
+            [
+                esc(pid),
+                esc(p.get("name", "")),
+                rag_badge(p.get("rag") or "grey") if status != "failed" else rag_badge("grey", "no report"),
+                esc(status),
+                links or NA,
+                note,
+            ]
+        )
+    table = html_table(["Project", "Name", "Overall RAG", "Run", "Report", "Note"], rows, numeric=[False] * 6)
+    portfolio = " ".join(
+        f'<a href="portfolio.{ext}">{ext.upper()}</a>'
+        for ext in ("html", "pdf")
+        if (report.period_dir / f"portfolio.{ext}").is_file() or report.projects
+    )
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    page = (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Status reports {esc(report.period)}'
+        f'</title><style>{css}</style></head><body class="pmo-report"><header class="pmo-doc-header">'
+        f'<h1 class="pmo-title">Status reports: {esc(report.period)}</h1></header><main class="pmo-doc">'
+        f"<p>Portfolio summary: {portfolio or NA}</p>{table}"
+        f'<p class="pmo-note">Generated {generated} by pmoreports. Counts: '
+        f"{esc(json.dumps(report.manifest.get('counts', {})))}</p></main></body></html>"
+    )
+    path = report.period_dir / "index.html"
+    atomic_write_text(path, sanitize_html(page))
+    return path
+
+
+def _write_excel(report: PortfolioReport) -> Path:
+    from ._excel import write_portfolio_workbook
+
+    path = report.period_dir / "portfolio_metrics.xlsx"
+    programmes, total = report.rollups()
+    write_portfolio_workbook(path, report.table(), programmes, total, report.settings.currency)
+    return path

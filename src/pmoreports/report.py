@@ -1,0 +1,481 @@
+"""The sections of a project status report, for notebooks to display.
+
+:class:`ProjectReport` loads parameters, the workbook and the metrics once;
+each method returns one report section: an escaped HTML fragment
+(:class:`IPython.display.HTML`) or an Altair chart (display it with
+:func:`pmoreports.charts_display.show`). Notebooks only call these methods, so
+no logic is copied between notebooks.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from IPython.core.display import HTML
+
+from . import charts
+from . import columns as C
+from . import glossary as g
+from ._format import (
+    NA,
+    esc,
+    fmt_date,
+    fmt_index,
+    fmt_money,
+    fmt_pct,
+    html_table,
+    metric_html,
+    rag_badge,
+)
+from .charts_display import set_static
+from .evm import EAC_METHODS, Metric
+from .metrics import ProjectMetrics, project_metrics
+from .model import ProjectData
+from .params import ProjectParams, load_params, params_from_dict
+from .render import text_html
+from .schema import SCHEMA
+from .workbook import read_workbook
+
+__all__ = ["KPI_KEYS", "ProjectReport"]
+
+KPI_KEYS = (g.CPI, g.SPI_T, g.SPI, g.EAC, g.VAC, g.PCT_COMPLETE, g.PCT_SPENT, g.AC, g.BAC)
+"""Metrics shown as KPI tiles, in order."""
+
+_MS, _RISKS, _CHANGES = SCHEMA.milestones, SCHEMA.risks, SCHEMA.changes
+_DIMENSIONS = (("cost", "Cost"), ("schedule", "Schedule"), ("forecast", "Forecast"))
+
+
+def _html(fragment: str) -> HTML:
+    return HTML(fragment)  # type: ignore[no-untyped-call]
+
+
+@dataclass
+class ProjectReport:
+    """Parameters, workbook data and metrics of one project, with its report sections."""
+
+    params: ProjectParams
+    data: ProjectData
+    metrics: ProjectMetrics
+
+    @classmethod
+    def load(
+        cls,
+        params_file: str | Path | None = None,
+        params: Mapping[str, Any] | None = None,
+        static: bool | None = None,
+    ) -> ProjectReport:
+        """Load from a parameter file (interactive use) or an injected mapping (report runs).
+
+        ``static=True`` renders charts as SVG (reports); ``None`` keeps the
+        environment's choice (interactive in JupyterLab).
+        """
+        if static is not None:
+            set_static(static)
+        if params is not None:
+            p = params_from_dict(params)
+        elif params_file is not None:
+            p = load_params(params_file)
+        else:
+            raise ValueError("give params_file (a YAML parameter file) or params")
+        data = read_workbook(p.workbook)
+        return cls(p, data, project_metrics(data, thresholds=p.rag))
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    @property
+    def currency(self) -> str:
+        """ISO currency code of all money in the report."""
+        return self.data.info.currency
+
+    def _m(self, key: str, currency: bool = True) -> str:
+        return metric_html(self.metrics.status[key], self.currency if currency else "")
+
+    def _metric(self, metric: Metric) -> str:
+        return metric_html(metric, self.currency)
+
+    def _money(self, value: Any, *, signed: bool = False) -> str:
+        """Money in a table cell: no currency code (the table caption says it)."""
+        return esc(fmt_money(_num(value), signed=signed))
+
+    @property
+    def _caption(self) -> str:
+        return f"Amounts in {self.currency}"
+
+    # -- sections -------------------------------------------------------------------------------
+
+    def header(self) -> HTML:
+        """Project, people, period and the RAG status per dimension and overall."""
+        info, rag = self.data.info, self.metrics.rag
+        logo = _logo(self.params.logo)
+        badges = " ".join(rag_badge(rag[k].status, label) for k, label in _DIMENSIONS if k in rag)
+        facts = [
+            ("Project", f"{info.project_id} - {info.name}"),
+            ("Programme", info.programme or NA),
+            ("Manager", info.manager),
+            ("Sponsor", info.sponsor or NA),
+            ("Period", f"{info.status_date:%B %Y}"),
+            ("Baseline", f"{info.baseline_start:%b %Y} - {info.baseline_finish:%b %Y}"),
+        ]
+        items = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in facts)
+        overall = rag.get("overall")
+        note = f'<p class="pmo-note">{esc(overall.note)}</p>' if overall and overall.note else ""
+        return _html(
+            f'<section class="pmo-status-header">{logo}'
+            f'<p class="pmo-overall">Overall status '
+            f"{rag_badge(overall.status if overall else 'grey')}</p>"
+            f'<p class="pmo-dimensions">{badges}</p>'
+            f'<dl class="pmo-facts">{items}</dl>{note}</section>'
+        )
+
+    def kpi_tiles(self) -> HTML:
+        """The headline numbers, each with its definition in a tooltip."""
+        tiles = []
+        for key in KPI_KEYS:
+            entry = g.explain(key)
+            tiles.append(
+                f'<div class="pmo-kpi" title="{esc(entry.formula)}">'
+                f'<div class="pmo-kpi-label">{esc(entry.name)}</div>'
+                f'<div class="pmo-kpi-value">{self._m(key)}</div>'
+                f'<div class="pmo-kpi-note">{esc(_kpi_note(self.metrics.status[key]))}</div></div>'
+            )
+        return _html(f'<div class="pmo-kpis">{"".join(tiles)}</div>')
+
+    def summary(self) -> HTML:
+        """Executive summary, accomplishments, next steps and comment, as written (escaped)."""
+        info = self.data.info
+        parts = [
+            ("Executive summary", info.executive_summary),
+            ("Accomplishments this period", info.accomplishments),
+            ("Next steps", info.next_steps),
+            ("Comment", info.overall_comment),
+        ]
+        blocks = "".join(f"<h3>{esc(t)}</h3>{text_html(v)}" for t, v in parts if v)
+        return _html(f'<section class="pmo-summary">{blocks or "<p>No summary given.</p>"}</section>')
+
+    def s_curve(self) -> charts.AnyChart:
+        """Cumulative PV/EV/AC with the EAC projection."""
+        return charts.s_curve(self.metrics, self.params.chart_width, self.params.chart_height)
+
+    def index_trend(self) -> charts.AnyChart:
+        """CPI / SPI / SPI(t) by month."""
+        return charts.index_trend(self.metrics, self.params.chart_width, self.params.chart_height - 40)
+
+    def cost_chart(self, by: str = C.CATEGORY) -> charts.AnyChart:
+        """Budget vs earned vs actual, by cost category (``category``) or WBS (``wbs``)."""
+        return charts.budget_vs_actual(self.metrics, by, self.params.chart_width)
+
+    def cost_table(self, by: str = C.CATEGORY) -> HTML:
+        """Budget vs actual to date and at completion, by category or WBS element."""
+        table = (self.metrics.cost_by_category if by == C.CATEGORY else self.metrics.cost_by_wbs).values
+        label = "Cost category" if by == C.CATEGORY else "WBS element"
+        heads = [
+            label,
+            "Budget to date",
+            "Actual to date",
+            "Variance",
+            "Earned",
+            "CPI",
+            "BAC",
+            "EAC",
+            "VAC",
+        ]
+        rows = [
+            [
+                esc(r[by]),
+                self._money(r[g.BUDGET_TO_DATE]),
+                self._money(r[g.ACTUAL_TO_DATE]),
+                self._money(r[g.SPEND_VARIANCE], signed=True),
+                self._money(r[g.EV]),
+                esc(fmt_index(_num(r[g.CPI]))),
+                self._money(r[g.BAC]),
+                self._money(r[g.EAC]),
+                self._money(r[g.VAC], signed=True),
+            ]
+            for _, r in table.iterrows()
+        ]
+        total = self.metrics.status
+        rows.append(
+            [
+                "<strong>Total</strong>",
+                self._money(total[g.PV].value),
+                self._money(total[g.AC].value),
+                self._money(_sub(total[g.PV].value, total[g.AC].value), signed=True),
+                self._money(total[g.EV].value),
+                self._m(g.CPI),
+                self._m(g.BAC, False),
+                self._m(g.EAC, False),
+                self._m(g.VAC, False),
+            ]
+        )
+        return _html(html_table(heads, rows, numeric=[False] + [True] * 8, caption=self._caption))
+
+    def forecast_table(self) -> HTML:
+        """Every EAC method side by side, with ETC, VAC and the TCPI needed to hit it."""
+        s = self.metrics.status
+        rows = []
+        for method, key in EAC_METHODS.items():
+            eac = s[key]
+            chosen = " (used)" if method == self.metrics.eac_method else ""
+            etc = _sub(eac.value, s[g.AC].value)
+            vac = _sub(s[g.BAC].value, eac.value)
+            rows.append(
+                [
+                    esc(g.explain(key).name + chosen),
+                    esc(g.explain(key).formula),
+                    self._metric(eac),
+                    self._money(etc),
+                    self._money(vac, signed=True),
+                ]
+            )
+        table = html_table(
+            ["Method", "Formula", "EAC", "ETC", "VAC"],
+            rows,
+            numeric=[False, False, True, True, True],
+            caption=self._caption,
+        )
+        extra = (
+            f"<p>To finish within budget the remaining work must be done at a CPI of "
+            f"{self._m(g.TCPI_BAC)} (TCPI to BAC); to meet the EAC, {self._m(g.TCPI_EAC)}. "
+            "Forecast finish: "
+            f"<strong>{esc(fmt_date(self.metrics.dates.get('forecast_finish')))}</strong> "
+            f"(planned {esc(fmt_date(self.metrics.dates.get('planned_finish')))}).</p>"
+        )
+        return _html(table + extra)
+
+    def milestones_table(self) -> HTML:
+        """Milestones with baseline, forecast/actual date, slippage in days and status."""
+        t = self.metrics.milestones
+        if t.empty:
+            return _html("<p>No milestones in the workbook.</p>")
+        rows = [
+            [
+                esc(r[C.MILESTONE]),
+                esc(fmt_date(r[C.BASELINE_DATE])),
+                esc(fmt_date(r[C.FORECAST_DATE])),
+                esc(fmt_date(r[C.ACTUAL_DATE])),
+                esc(NA if pd.isna(r["slippage_days"]) else f"{r['slippage_days']:+.0f}"),
+                _status_badge(str(r["milestone_status"])),
+            ]
+            for _, r in t.iterrows()
+        ]
+        return _html(
+            html_table(
+                [
+                    *(_MS.header(k) for k in (C.MILESTONE, C.BASELINE_DATE, C.FORECAST_DATE, C.ACTUAL_DATE)),
+                    "Slippage (days)",
+                    "Status",
+                ],
+                rows,
+                numeric=[False, False, False, False, True, False],
+            )
+        )
+
+    def risk_heatmap(self) -> charts.AnyChart:
+        """5x5 probability-impact heat map of open risks."""
+        return charts.risk_heatmap(self.metrics)
+
+    def risks_table(self) -> HTML:
+        """Top risks by expected value, and exposure against contingency."""
+        top = self.metrics.top_risks.head(self.params.top_risks)
+        rows = [
+            [
+                esc(r[C.RISK_ID]),
+                esc(r[C.TITLE]),
+                esc(r[C.CATEGORY]),
+                esc(fmt_pct(_num(r["probability_fraction"]), 0)),
+                self._money(r[C.COST_IMPACT]),
+                self._money(r["expected_value"]),
+                esc(r[C.OWNER]),
+                esc(r[C.STATUS]),
+            ]
+            for _, r in top.iterrows()
+        ]
+        table = (
+            html_table(
+                [
+                    "ID",
+                    "Risk",
+                    *(_RISKS.header(k) for k in (C.CATEGORY, C.PROBABILITY, C.COST_IMPACT)),
+                    "Expected value",
+                    "Owner",
+                    "Status",
+                ],
+                rows,
+                numeric=[False, False, False, True, True, True, False, False],
+                caption=self._caption,
+            )
+            if rows
+            else ("<p>No open risks.</p>")
+        )
+        e = self.metrics.risk_exposure
+        facts = " ".join(f"{esc(_name(k))}: <strong>{self._metric(m)}</strong>." for k, m in e.items())
+        return _html(f"{table}<p>{facts}</p>")
+
+    def changes_table(self) -> HTML:
+        """Change requests by status (count, cost and schedule impact) and the log."""
+        summary = self.metrics.changes
+        rows = [
+            [
+                esc(r[C.STATUS]),
+                esc(f"{int(r['count'])}"),
+                self._money(r[C.COST_IMPACT], signed=True),
+                esc(f"{r[C.SCHEDULE_IMPACT_DAYS]:+.0f}"),
+            ]
+            for _, r in summary.iterrows()
+        ]
+        table = html_table(
+            ["Status", "Changes", _CHANGES.header(C.COST_IMPACT), _CHANGES.header(C.SCHEDULE_IMPACT_DAYS)],
+            rows,
+            numeric=[False, True, True, True],
+            caption=self._caption,
+        )
+        log = self.data.changes
+        log_rows = [
+            [
+                esc(r[C.CHANGE_ID]),
+                esc(fmt_date(r[C.RAISED])),
+                esc(r[C.TITLE]),
+                esc(r[C.TYPE]),
+                esc(r[C.STATUS]),
+                self._money(r[C.COST_IMPACT], signed=True),
+            ]
+            for _, r in log.iterrows()
+        ]
+        detail = (
+            html_table(
+                [_CHANGES.header(k) for k in (C.CHANGE_ID, C.RAISED, C.TITLE, C.TYPE, C.STATUS, C.COST_IMPACT)],
+                log_rows,
+                numeric=[False, False, False, False, False, True],
+                caption=f"Change log ({self.currency})",
+            )
+            if log_rows
+            else ""
+        )
+        costs = self.metrics.costs
+        keys = (
+            g.CONTINGENCY,
+            g.APPROVED_CHANGES_COST,
+            g.REALISED_RISKS_COST,
+            g.CONTINGENCY_REMAINING,
+        )
+        reserve = " ".join(f"{esc(_name(k))}: <strong>{self._metric(costs[k])}</strong>." for k in keys if k in costs)
+        return _html(f"{table}<p>{reserve}</p>{detail}")
+
+    def business_case_table(self) -> HTML:
+        """NPV, IRR, ROI, payback and benefit-cost ratio, with the yearly cash flows."""
+        bc = self.metrics.business_case
+        keys = (g.NPV, g.IRR, g.ROI, g.PAYBACK, g.DISCOUNTED_PAYBACK, g.BCR)
+        rows = [
+            [esc(_name(k)), self._metric(bc.metrics[k]), esc(bc.metrics[k].reason_text)]
+            for k in keys
+            if k in bc.metrics
+        ]
+        table = html_table(["Measure", "Value", "Note"], rows, numeric=[False, True, False])
+        flows = bc.flows
+        flow_rows = [
+            [
+                esc(int(r[C.PERIOD])),
+                self._money(r["project_cost"]),
+                self._money(r[C.EXPECTED_BENEFIT]),
+                self._money(r[C.OTHER_COSTS]),
+                self._money(r["net_cash_flow"], signed=True),
+                self._money(r["cumulative_discounted_cash_flow"], signed=True),
+            ]
+            for _, r in flows.iterrows()
+        ]
+        flow_table = (
+            html_table(
+                [
+                    "Year",
+                    "Project cost",
+                    "Benefit",
+                    "Other costs",
+                    "Net cash flow",
+                    "Cumulative discounted",
+                ],
+                flow_rows,
+                numeric=[False] + [True] * 5,
+                caption=f"Yearly cash flows ({self.currency})",
+            )
+            if flow_rows
+            else ""
+        )
+        rate = bc.metrics.get(g.DISCOUNT_RATE)
+        note = (
+            '<p class="pmo-note">NPV discounts yearly net cash flows at '
+            f"{esc(fmt_pct(rate.value if rate else None))} with the first year at t = 0 "
+            "(undiscounted), "
+            "as numpy-financial does; Excel's NPV() would discount the first year too.</p>"
+        )
+        return _html(table + note + flow_table)
+
+    def data_quality(self) -> HTML:
+        """Warnings found in the workbook (suspicious but legal data)."""
+        warnings = self.data.warnings
+        if not warnings:
+            return _html('<p class="pmo-note">No data-quality warnings: the workbook passed every check.</p>')
+        items = "".join(
+            f"<li><code>{esc(w.sheet)}!{esc(w.cell)}</code> {esc(w.describe().split(': ', 1)[-1])}</li>"
+            for w in warnings
+        )
+        return _html(
+            f'<div class="pmo-warning"><p>{len(warnings)} warning(s) in '
+            f"{esc(Path(self.data.source).name)}:</p><ul>{items}</ul></div>"
+        )
+
+    def glossary(self) -> HTML:
+        """Plain-language definitions of the metrics in the report."""
+        keys = (
+            g.PV,
+            g.EV,
+            g.AC,
+            g.BAC,
+            g.CPI,
+            g.SPI,
+            g.SPI_T,
+            g.ES,
+            g.EAC,
+            g.ETC,
+            g.VAC,
+            g.TCPI_BAC,
+            g.NPV,
+            g.IRR,
+        )
+        rows = [[esc(e.name), esc(e.formula), esc(e.good)] for e in (g.explain(k) for k in keys)]
+        return _html(html_table(["Metric", "Formula", "What good looks like"], rows, numeric=[False] * 3))
+
+
+def _name(key: str) -> str:
+    entry = g.GLOSSARY.get(key)
+    return entry.name if entry else key.replace("_", " ").capitalize()
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _sub(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def _kpi_note(metric: Metric) -> str:
+    return metric.reason_text if metric.value is None else g.explain(metric.key).good
+
+
+def _status_badge(status: str) -> str:
+    colour = {"done": "green", "on track": "green", "at risk": "amber", "late": "red"}.get(status, "grey")
+    return f'<span class="pmo-rag pmo-rag-{colour}">{esc(status.upper())}</span>'
+
+
+def _logo(path: Path | None) -> str:
+    if path is None:
+        return ""
+    mime = mimetypes.guess_type(path.name)[0] or "image/png"
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f'<img class="pmo-logo" alt="logo" src="data:{esc(mime)};base64,{data}">'

@@ -1,0 +1,216 @@
+"""Run one project's status report: parameters -> papermill -> HTML, PDF, metrics.
+
+Everything that can be checked is checked before a kernel starts (parameters,
+workbook, period). Outputs are written into a staging folder that replaces
+``output/<period>/<project>/`` only when every file is complete, so a failure
+never leaves a half-written report and never touches last run's files; the
+partially executed notebook of a failed run is kept under
+``output/<period>/_failed/<project>/`` for debugging.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill as pm
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from papermill.exceptions import PapermillExecutionError
+from traitlets import CaselessStrEnum
+
+from .errors import ParamsError, ReportError
+from .metrics import project_metrics, write_metrics
+from .model import ProjectData
+from .params import FORMATS, ProjectParams, load_params
+from .paths import OUTPUT_DIR, PROJECT_NOTEBOOK
+from .render import (
+    atomic_write_bytes,
+    atomic_write_text,
+    html_to_pdf,
+    notebook_to_html,
+    staged_output_dir,
+)
+from .workbook import read_workbook
+
+__all__ = ["EXECUTED_NOTEBOOK", "FAILED_DIR", "RunResult", "execute_report", "run_project"]
+
+EXECUTED_NOTEBOOK = "project_status.ipynb"
+FAILED_DIR = "_failed"
+KERNEL = "python3"
+
+
+class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
+    """Kernel manager whose kernel talks over Unix sockets in a private temp folder.
+
+    No TCP ports are allocated, so many kernels can start at once without port
+    races, and nothing is sent over plaintext TCP.
+    """
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ip = str(_ipc_dir() / f"kernel-{uuid.uuid4().hex[:12]}")
+
+
+@functools.cache
+def _ipc_dir() -> Path:
+    """One private folder per process for kernel sockets, removed at exit."""
+    path = Path(tempfile.mkdtemp(prefix="pmoreports-kernels-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one run produced: the project, the period (``YYYY-MM``), the output folder
+    and its files, and the wall time in seconds."""
+
+    project_id: str
+    period: str
+    out_dir: Path
+    files: tuple[Path, ...]
+    seconds: float
+
+
+def run_project(
+    params_path: str | Path,
+    *,
+    period: str | None = None,
+    formats: Sequence[str] | None = None,
+    output: str | Path = OUTPUT_DIR,
+    notebook: str | Path | None = None,
+) -> RunResult:
+    """Produce one project's report into ``output/<period>/<project-id>/``.
+
+    ``period`` (``YYYY-MM``) and ``formats`` override the parameter file. Raises a
+    :class:`~pmoreports.errors.PmoError` subclass with a one-paragraph message on
+    any failure (bad parameters, bad workbook, stale period, failing cell).
+    """
+    params = load_params(params_path)
+    params = _override(params, period, formats)
+    data = read_workbook(params.workbook)
+    chosen = Path(notebook) if notebook else (params.notebook or PROJECT_NOTEBOOK)
+    return execute_report(params, data, output=Path(output), notebook=chosen)
+
+
+def _override(params: ProjectParams, period: str | None, formats: Sequence[str] | None) -> ProjectParams:
+    changes: dict[str, Any] = {}
+    if period is not None:
+        changes["period"] = period
+    if formats is not None:
+        unknown = [f for f in formats if f not in FORMATS]
+        if unknown or not formats:
+            raise ParamsError(f"--format: {', '.join(unknown) or 'nothing'} given; expected {', '.join(FORMATS)}")
+        changes["formats"] = tuple(dict.fromkeys(formats))
+    return replace(params, **changes) if changes else params
+
+
+def _check_identity(params: ProjectParams, data: ProjectData) -> str:
+    """The period to report; refuses a stale workbook or one of another project."""
+    info = data.info
+    status = f"{info.status_date:%Y-%m}"
+    if params.project_id and params.project_id != info.project_id:
+        raise ParamsError(
+            f"{params.source}: project_id is {params.project_id} but {params.workbook.name} "
+            f"is project {info.project_id}; point 'workbook' at the right file"
+        )
+    if params.period and params.period != status:
+        raise ReportError(
+            f"{info.project_id}: the report is for {params.period} but {params.workbook.name} "
+            f"has status date {status}; ask the project manager for the {params.period} "
+            "update (or run with --period " + status + ")"
+        )
+    return status
+
+
+def execute_report(
+    params: ProjectParams,
+    data: ProjectData,
+    *,
+    output: Path = OUTPUT_DIR,
+    notebook: Path = PROJECT_NOTEBOOK,
+) -> RunResult:
+    """Execute the report notebook for already validated ``params`` and ``data``."""
+    start = time.perf_counter()
+    period = _check_identity(params, data)
+    project = data.info.project_id
+    metrics = project_metrics(data, thresholds=params.rag)
+    final = output / period / project
+    injected = {"params": params.to_dict() | {"period": period}, "static": True}
+    with staged_output_dir(final, keep_failed=output / period / FAILED_DIR / project) as stage:
+        executed = stage / EXECUTED_NOTEBOOK
+        _execute(notebook, executed, injected, params.timeout, project)
+        nb = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
+        meta = {
+            "Project": f"{project} - {data.info.name}",
+            "Period": period,
+            "Manager": data.info.manager,
+        }
+        html = notebook_to_html(nb, title=f"{params.title}: {data.info.name}", meta=meta, page_size=params.page_size)
+        if "html" in params.formats:
+            atomic_write_text(stage / "report.html", html)
+        if "pdf" in params.formats:
+            atomic_write_bytes(stage / "report.pdf", html_to_pdf(html, page_size=params.page_size))
+        write_metrics(metrics, stage)
+    files = tuple(sorted(p for p in final.iterdir() if p.is_file()))
+    return RunResult(project, period, final, files, time.perf_counter() - start)
+
+
+def _execute(notebook: Path, executed: Path, parameters: dict[str, Any], timeout: int, project: str) -> None:
+    """Run the notebook with papermill; turn any failure into one readable ReportError."""
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=parameters,
+            kernel_name=KERNEL,
+            progress_bar=False,
+            log_output=False,
+            cwd=str(notebook.parent),
+            execution_timeout=timeout,
+            kernel_manager_class=IpcKernelManager,
+        )
+    except PapermillExecutionError as exc:
+        index, source = _failing_cell(executed)
+        raise ReportError(
+            f"{project}: the report notebook failed in cell [{index}] ({_first_line(source)}): "
+            f"{exc.ename}: {_first_line(exc.evalue)}; partial notebook kept for debugging",
+            cell=f"[{index}] {_first_line(source)}",
+        ) from None
+    except CellTimeoutError:
+        raise ReportError(
+            f"{project}: a notebook cell ran longer than the {timeout} s timeout "
+            "(execution.timeout in the parameter file)"
+        ) from None
+    except DeadKernelError as exc:
+        raise ReportError(f"{project}: the notebook kernel died ({_first_line(str(exc))})") from None
+    except FileNotFoundError as exc:
+        raise ReportError(f"{project}: {exc}") from None
+
+
+def _failing_cell(executed: Path) -> tuple[int, str]:
+    """Execution count and source of the cell that raised (it holds an error output)."""
+    try:
+        nb = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
+    except (OSError, ValueError):
+        return -1, ""
+    for cell in nb.cells:
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return int(cell.get("execution_count") or -1), str(cell.source)
+    return -1, ""
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = next((x.strip() for x in str(text).splitlines() if x.strip()), "")
+    return line if len(line) <= limit else line[: limit - 3] + "..."
