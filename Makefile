@@ -3,10 +3,11 @@ PYTHON ?= python3
 
 .PHONY: demo test lint bench system-deps regenerate
 
-## Install the kit and run the main job on the demo portfolio.
+## Install the kit and run the main job on the demo portfolio (reports in output/<period>/).
 demo:
 	$(PYTHON) -m pip install -q -e .
 	$(PYTHON) -m pmoreports demo
+	$(PYTHON) -m pmoreports batch params
 
 ## Install test needs (Python and system) and run lint, types and the whole test suite.
 test: system-deps
@@ -24,6 +25,9 @@ lint:
 
 bench:
 	$(PYTHON) bench/bench_read.py
+	$(PYTHON) bench/bench_metrics.py
+	$(PYTHON) bench/bench_run.py
+	$(PYTHON) bench/bench_batch.py
 
 ## Rewrite the committed blank template, demo workbooks and params from the generators.
 regenerate:

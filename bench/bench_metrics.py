@@ -76,9 +76,7 @@ def synthetic_portfolio(n: int, m: int, seed: int) -> dict[str, Any]:
 def vectorised(data: dict[str, Any]) -> Arrays:
     """All metrics for all projects and months at once."""
     offset = start_offsets(data["pv"], data["ev"], data["ac"])
-    result = compute_evm(
-        data["pv"], data["ev"], data["ac"], status_index=data["status"], offset=offset
-    )
+    result = compute_evm(data["pv"], data["ev"], data["ac"], status_index=data["status"], offset=offset)
     return result.values
 
 
@@ -223,9 +221,7 @@ def timed(fn: Callable[[dict[str, Any]], Arrays], data: dict[str, Any], repeat: 
 def assert_same(a: Arrays, b: Arrays, label: str) -> None:
     """Same values everywhere (relative 1e-9) and NaN in the same cells."""
     for k in SERIES_METRICS:
-        np.testing.assert_allclose(
-            a[k], b[k], rtol=1e-9, atol=1e-6, equal_nan=True, err_msg=f"{label}: {k}"
-        )
+        np.testing.assert_allclose(a[k], b[k], rtol=1e-9, atol=1e-6, equal_nan=True, err_msg=f"{label}: {k}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,15 +90,9 @@ def main() -> None:
             theirs += median_time(lambda: pd.read_excel(path, sheet_name=None), 1)
         a, b = statistics.median(ours), statistics.median(theirs)
         size = path.stat().st_size / 1e6
-        print(
-            f"workbook: {N_WBS} WBS x {len(CATEGORIES)} categories x {N_MONTHS} months, {size:.1f} MB"
-        )
-        print(
-            f"pmoreports read_workbook (read + validate): median {a * 1000:8.1f} ms over {args.repeat} runs"
-        )
-        print(
-            f"pandas.read_excel(sheet_name=None):        median {b * 1000:8.1f} ms over {args.repeat} runs"
-        )
+        print(f"workbook: {N_WBS} WBS x {len(CATEGORIES)} categories x {N_MONTHS} months, {size:.1f} MB")
+        print(f"pmoreports read_workbook (read + validate): median {a * 1000:8.1f} ms over {args.repeat} runs")
+        print(f"pandas.read_excel(sheet_name=None):        median {b * 1000:8.1f} ms over {args.repeat} runs")
         print(f"ratio pmoreports / pandas = {a / b:.3f}  (target <= 1.0)")
 
 

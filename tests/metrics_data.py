@@ -98,9 +98,7 @@ def make_project(
         budget=budget,
         actuals=actuals,
         progress=progress_frame,
-        forecast=forecast
-        if forecast is not None
-        else pd.DataFrame(columns=[col.WBS, col.ETC, col.COMMENT]),
+        forecast=forecast if forecast is not None else pd.DataFrame(columns=[col.WBS, col.ETC, col.COMMENT]),
         changes=pd.DataFrame(list(changes), columns=CHANGE_COLUMNS),
         risks=pd.DataFrame(list(risks), columns=RISK_COLUMNS),
         milestones=pd.DataFrame(list(milestones), columns=MILESTONE_COLUMNS),

@@ -105,9 +105,7 @@ def _docx(src: Path, dst: Path) -> Path:
 
 
 def _far_cell(data: bytes) -> bytes:
-    return data.replace(
-        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>'
-    )
+    return data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>')
 
 
 def _entity_bomb(data: bytes) -> bytes:
@@ -123,9 +121,7 @@ def _multiple(wb: Workbook) -> None:
 
 
 CASES = [
-    Case(
-        "missing sheet", edit(lambda wb: wb.remove(wb["Budget"])), 1, ("sheet 'Budget' is missing",)
-    ),
+    Case("missing sheet", edit(lambda wb: wb.remove(wb["Budget"])), 1, ("sheet 'Budget' is missing",)),
     Case("renamed sheet", edit(_rename_sheet), 1, ("sheet 'Risks' is missing", "'Risk register'")),
     Case("missing column", edit(_delete_column), 1, ("Changes!A2:", "column 'Status' is missing")),
     Case(
@@ -166,9 +162,7 @@ CASES = [
         1,
         ("Budget!D2", "month header is not a date", "'Febuary'"),
     ),
-    Case(
-        "duplicate months", edit(_duplicate_month), 1, ("Budget!E2", "appears twice", "also in D2")
-    ),
+    Case("duplicate months", edit(_duplicate_month), 1, ("Budget!E2", "appears twice", "also in D2")),
     Case(
         "duplicate WBS/category row",
         edit(_duplicate_row),
@@ -202,9 +196,7 @@ CASES = [
         2,
         ("template version 2.0", "Project!B3", "reads version 1.x", "pmoreports template new"),
     ),
-    Case(
-        "no template version", cell("Project", "A3", "Version?"), 2, ("no 'Template version' row",)
-    ),
+    Case("no template version", cell("Project", "A3", "Version?"), 2, ("no 'Template version' row",)),
     Case(
         "formula with no cached value",
         cell("Actuals", "C3", "=1000*2"),
@@ -264,9 +256,7 @@ CASES = [
     Case("several problems at once", edit(_multiple), 1, ("Budget!C3", "Progress!B3", "Risks!D3")),
     Case("empty workbook", _empty_workbook, 2, ("not a pmoreports project workbook", "'Sheet'")),
     Case("CSV renamed to .xlsx", raw(b"project,budget\nalpha,100\n"), 2, ("CSV",)),
-    Case(
-        "PDF renamed to .xlsx", raw(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"), 2, ("PDF document",)
-    ),
+    Case("PDF renamed to .xlsx", raw(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"), 2, ("PDF document",)),
     Case(
         "legacy xls",
         raw(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600),
@@ -288,9 +278,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_broken_workbook_gives_specific_message(
-    case: Case, alpha_xlsx: Path, tmp_path: Path
-) -> None:
+def test_broken_workbook_gives_specific_message(case: Case, alpha_xlsx: Path, tmp_path: Path) -> None:
     path = case.build(alpha_xlsx, tmp_path / "broken.xlsx")
     result = CliRunner().invoke(main, ["template", "check", str(path)])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output

@@ -30,9 +30,7 @@ def test_npv_numpy_docstring_example() -> None:
     """numpy.npv docs (NumPy 1.10-1.17, now numpy_financial.npv):
     ``np.npv(0.281, [-100, 39, 59, 55, 20])`` -> -0.0084785916384548798
     (https://numpy.org/doc/1.16/reference/generated/numpy.npv.html)."""
-    assert net_present_value(0.281, [-100, 39, 59, 55, 20]) == pytest.approx(
-        -0.0084785916384548798, abs=1e-12
-    )
+    assert net_present_value(0.281, [-100, 39, 59, 55, 20]) == pytest.approx(-0.0084785916384548798, abs=1e-12)
 
 
 def test_npv_numpy_financial_docstring_example() -> None:

@@ -73,9 +73,7 @@ def test_template_new_prefilled(tmp_path: Path) -> None:
 
 
 def test_template_new_rejects_bad_months(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        main, ["template", "new", "-o", str(tmp_path / "x.xlsx"), "--start", "March"]
-    )
+    result = CliRunner().invoke(main, ["template", "new", "-o", str(tmp_path / "x.xlsx"), "--start", "March"])
     assert result.exit_code == 2 and "use YYYY-MM" in result.output
     result = CliRunner().invoke(
         main,

@@ -140,7 +140,5 @@ def test_change_summary_without_changes() -> None:
     summary = change_summary(pd.DataFrame(columns=CHANGE_COLUMNS))
     assert list(summary[col.STATUS]) == ["approved", "proposed", "rejected"]
     assert list(summary["count"]) == [0, 0, 0]
-    empty = contingency_status(
-        500, pd.DataFrame(columns=CHANGE_COLUMNS), pd.DataFrame(columns=RISK_COLUMNS)
-    )
+    empty = contingency_status(500, pd.DataFrame(columns=CHANGE_COLUMNS), pd.DataFrame(columns=RISK_COLUMNS))
     assert empty[g.CONTINGENCY_REMAINING].value == 500

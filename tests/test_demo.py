@@ -20,9 +20,7 @@ def test_committed_examples_match_the_generator(demo_dir: Path) -> None:
     committed = sorted(p.name for p in (REPO / "examples").glob("*.xlsx"))
     assert committed == sorted(f"{s.project_id.lower()}.xlsx" for s in DEMO_PROJECTS)
     for name in committed:
-        assert_same_data(
-            read_workbook(REPO / "examples" / name), read_workbook(demo_dir / "examples" / name)
-        )
+        assert_same_data(read_workbook(REPO / "examples" / name), read_workbook(demo_dir / "examples" / name))
 
 
 def test_generator_is_deterministic(demo_dir: Path, tmp_path: Path) -> None:
@@ -31,9 +29,7 @@ def test_generator_is_deterministic(demo_dir: Path, tmp_path: Path) -> None:
     write_demo(tmp_path / "examples", tmp_path / "params")
     for spec in DEMO_PROJECTS:
         name = f"{spec.project_id.lower()}.xlsx"
-        assert_same_data(
-            read_workbook(tmp_path / "examples" / name), read_workbook(demo_dir / "examples" / name)
-        )
+        assert_same_data(read_workbook(tmp_path / "examples" / name), read_workbook(demo_dir / "examples" / name))
 
 
 def test_params_point_at_their_workbooks() -> None:
@@ -46,24 +42,16 @@ def test_params_point_at_their_workbooks() -> None:
 
 
 def test_portfolio_variety(demo_dir: Path) -> None:
-    data = {
-        s.project_id: read_workbook(demo_dir / "examples" / f"{s.project_id.lower()}.xlsx")
-        for s in DEMO_PROJECTS
-    }
+    data = {s.project_id: read_workbook(demo_dir / "examples" / f"{s.project_id.lower()}.xlsx") for s in DEMO_PROJECTS}
     assert 6 <= len(data) <= 8
     assert len({d.info.currency for d in data.values()}) >= 4
-    lengths = {
-        len(pd.period_range(d.info.baseline_start, d.info.baseline_finish, freq="M"))
-        for d in data.values()
-    }
+    lengths = {len(pd.period_range(d.info.baseline_start, d.info.baseline_finish, freq="M")) for d in data.values()}
     assert min(lengths) == 6 and max(lengths) == 36
     assert all(d.info.status_date == DEMO_PERIOD for d in data.values())
     assert all(set(d.budget[C.CATEGORY]) <= set(COST_CATEGORIES) for d in data.values())
     delta = data["DELTA"]  # finished late: status after the baseline finish, all work done
     assert delta.info.status_date > delta.info.baseline_finish
-    assert (
-        delta.progress[delta.progress[C.MONTH] == pd.Timestamp(DEMO_PERIOD)][C.VALUE].eq(1.0).all()
-    )
+    assert delta.progress[delta.progress[C.MONTH] == pd.Timestamp(DEMO_PERIOD)][C.VALUE].eq(1.0).all()
     echo = data["ECHO"]  # early stage
     assert echo.progress[echo.progress[C.MONTH] == pd.Timestamp(DEMO_PERIOD)][C.VALUE].mean() < 0.15
     assert [k for k, d in data.items() if d.warnings] == ["FOXTROT"]

@@ -197,9 +197,7 @@ def test_overrun_tcpi_to_bac_undefined_when_budget_spent() -> None:
 
 def test_tcpi_to_eac_undefined_when_eac_not_above_ac() -> None:
     """Bottom-up ETC of 0 with work remaining: EAC = AC, TCPI to EAC undefined."""
-    r = compute_evm(
-        [[50, 100]], [[40, 40]], [[60, 60]], status_index=0, etc=[0.0], eac_method="bottom_up"
-    )
+    r = compute_evm([[50, 100]], [[40, 40]], [[60, 60]], status_index=0, etc=[0.0], eac_method="bottom_up")
     assert r.values[g.EAC][0, 0] == 60
     assert r.reason_names(g.TCPI_EAC)[0, 0] == g.EAC_AT_OR_BELOW_AC
 

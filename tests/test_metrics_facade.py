@@ -158,9 +158,7 @@ def test_project_without_any_data() -> None:
     assert m.cost_by_wbs.values.empty
     text = metrics_json(m)
     assert "NaN" not in text and "Infinity" not in text
-    assert all(
-        v["value"] is None or math.isfinite(v["value"]) for v in json.loads(text)["status"].values()
-    )
+    assert all(v["value"] is None or math.isfinite(v["value"]) for v in json.loads(text)["status"].values())
 
 
 def test_glossary_explains_every_reported_metric() -> None:

@@ -63,11 +63,7 @@ def test_portfolio_cpi_is_sum_ev_over_sum_ac_and_between_parts(
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    st.lists(
-        st.tuples(money, st.floats(0.0, 1.0), money), min_size=2, max_size=5, unique_by=lambda t: t
-    )
-)
+@given(st.lists(st.tuples(money, st.floats(0.0, 1.0), money), min_size=2, max_size=5, unique_by=lambda t: t))
 def test_project_cpi_from_wbs_elements(parts: list[tuple[float, float, float]]) -> None:
     """A project built from tidy frames, one WBS element per part (budget, fraction
     complete, actual cost): project CPI = sum EV / sum AC, between the WBS CPIs."""
@@ -88,9 +84,7 @@ def test_project_cpi_from_wbs_elements(parts: list[tuple[float, float, float]]) 
 # --------------------------------------------------------------------------- TCPI
 @SETTINGS
 @given(money, money, money, money)
-def test_tcpi_to_eac_equals_cpi_when_eac_is_bac_over_cpi(
-    pv: float, ev: float, ac: float, bac: float
-) -> None:
+def test_tcpi_to_eac_equals_cpi_when_eac_is_bac_over_cpi(pv: float, ev: float, ac: float, bac: float) -> None:
     """TCPI = (BAC - EV) / (EAC - AC) with EAC = BAC x AC / EV gives EV / AC = CPI."""
     r = compute_evm([[pv, bac]], [[ev, ev]], [[ac, ac]], status_index=0, eac_method="cpi")
     tcpi, cpi = r.values[g.TCPI_EAC][0, 0], r.values[g.CPI][0, 0]
@@ -143,11 +137,7 @@ def test_ev_equal_to_pv_every_month_gives_spi_t_one(pv_month: list[float]) -> No
 
 # --------------------------------------------------------------------------- general
 @SETTINGS
-@given(
-    st.lists(
-        st.tuples(st.floats(0, 1e6), st.floats(0, 1e6), st.floats(0, 1e6)), min_size=1, max_size=12
-    )
-)
+@given(st.lists(st.tuples(st.floats(0, 1e6), st.floats(0, 1e6), st.floats(0, 1e6)), min_size=1, max_size=12))
 def test_values_are_finite_or_nan_with_a_reason(rows: list[tuple[float, float, float]]) -> None:
     """Whatever the data, no metric is infinite, and NaN appears exactly where a reason
     code explains it."""

@@ -98,9 +98,7 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
 
 @pytest.fixture(scope="module")
 def report_html(executed: nbformat.NotebookNode) -> str:
-    return render.notebook_to_html(
-        executed, title=TITLE, meta={"Project": PROJECT, "Period": PERIOD}
-    )
+    return render.notebook_to_html(executed, title=TITLE, meta={"Project": PROJECT, "Period": PERIOD})
 
 
 @pytest.fixture(scope="module")
@@ -197,12 +195,8 @@ def test_vegalite_and_script_only_outputs_become_static_or_vanish() -> None:
                 "text/plain": "alt",
             },
         ),
-        nbformat.v4.new_output(
-            "display_data", data={"application/javascript": "alert(5)", "text/plain": "<JS>"}
-        ),
-        nbformat.v4.new_output(
-            "execute_result", data={"text/plain": "PLAIN_OK"}, execution_count=1
-        ),
+        nbformat.v4.new_output("display_data", data={"application/javascript": "alert(5)", "text/plain": "<JS>"}),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "PLAIN_OK"}, execution_count=1),
     ]
     nb = nbformat.v4.new_notebook(cells=[cell])
     html = render.notebook_to_html(nb, title="t", meta={})
@@ -228,8 +222,7 @@ def test_browser_offline_no_errors_charts_rendered(report_file: Path) -> None:
         assert page.evaluate("document.querySelectorAll('script, img, iframe').length") == 0
         assert HOSTILE in page.evaluate("document.body.innerText")
         box = page.evaluate(
-            "(() => { const r = document.querySelector('svg')"
-            ".getBoundingClientRect(); return [r.width, r.height]; })()"
+            "(() => { const r = document.querySelector('svg').getBoundingClientRect(); return [r.width, r.height]; })()"
         )
         assert box[0] > 100 and box[1] > 100
 
@@ -257,9 +250,7 @@ def test_pdf_first_page_is_not_blank(report_pdf: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("size", "width", "height"), [("A4", 595.3, 841.9), ("Letter", 612, 792)])
 def test_pdf_page_size(size: str, width: float, height: float) -> None:
-    pdf = render.html_to_pdf(
-        "<!DOCTYPE html><html><head></head><body>x</body></html>", page_size=size
-    )
+    pdf = render.html_to_pdf("<!DOCTYPE html><html><head></head><body>x</body></html>", page_size=size)
     box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
     assert float(box.width) == pytest.approx(width, abs=0.5)
     assert float(box.height) == pytest.approx(height, abs=0.5)
@@ -315,9 +306,7 @@ def test_sanitize_html_removes_active_and_remote_content() -> None:
 
 def test_text_block_escapes_and_keeps_paragraphs() -> None:
     html = render.text_block("a <b>x</b> & *y*\r\nsecond\n\n\nthird")._repr_html_()
-    assert html == (
-        '<div class="pmo-text"><p>a &lt;b&gt;x&lt;/b&gt; &amp; *y*<br>second</p><p>third</p></div>'
-    )
+    assert html == ('<div class="pmo-text"><p>a &lt;b&gt;x&lt;/b&gt; &amp; *y*<br>second</p><p>third</p></div>')
     assert render.text_block("")._repr_html_() == '<div class="pmo-text"></div>'
 
 

@@ -39,20 +39,25 @@ def test_frame_columns_come_from_the_columns_module() -> None:
     assert {f.key for f in _all_fields() if f not in SCHEMA.project.fields} <= keys
     schema_text = (SRC / "schema.py").read_text()
     for key in keys:
-        assert not re.search(rf'Field\(\s*"{key}"', schema_text), (
-            f"column {key!r} spelled as a string"
-        )
+        assert not re.search(rf'Field\(\s*"{key}"', schema_text), f"column {key!r} spelled as a string"
 
 
 def test_readme_field_reference_is_generated() -> None:
     readme = (REPO / "README.md").read_text()
     start, end = "<!-- fields:start -->\n", "<!-- fields:end -->"
     block = readme[readme.index(start) + len(start) : readme.index(end)]
-    assert block.strip() == field_reference_markdown().strip(), (
-        "run `pmoreports template fields` and paste it"
-    )
+    assert block.strip() == field_reference_markdown().strip(), "run `pmoreports template fields` and paste it"
 
 
 def test_table_keys_are_fields() -> None:
     for table in SCHEMA.tables:
         assert set(table.key) <= {f.key for f in table.fields}
+
+
+def test_readme_glossary_is_generated() -> None:
+    from pmoreports.glossary import glossary_markdown
+
+    readme = (REPO / "README.md").read_text()
+    start, end = "<!-- glossary:start -->\n", "<!-- glossary:end -->"
+    block = readme[readme.index(start) + len(start) : readme.index(end)]
+    assert block.strip() == glossary_markdown().strip(), "regenerate the README glossary from glossary_markdown()"

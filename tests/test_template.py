@@ -41,9 +41,7 @@ def test_every_schema_sheet_and_header_is_written(prefilled: Path) -> None:
         headers = [c.value for c in wb[table.name][2]]
         assert headers == [f.header for f in table.fields]
         assert table.table_name in wb[table.name].tables
-    labels = [
-        wb["Project"].cell(row=r, column=1).value for r in range(3, 4 + len(SCHEMA.project.fields))
-    ]
+    labels = [wb["Project"].cell(row=r, column=1).value for r in range(3, 4 + len(SCHEMA.project.fields))]
     assert labels[0] == SCHEMA.project.version_label
     assert [str(x).rstrip(" *") for x in labels[1:]] == [f.header for f in SCHEMA.project.fields]
     assert wb["Project"]["B3"].value == TEMPLATE_VERSION
@@ -52,9 +50,7 @@ def test_every_schema_sheet_and_header_is_written(prefilled: Path) -> None:
 def test_prefilled_months_rows_formats_and_totals(prefilled: Path) -> None:
     ws = openpyxl.load_workbook(prefilled)["Budget"]
     months = [c.value for c in ws[2][2:8]]
-    assert [m.date() for m in months] == list(
-        month_range(dt.date(2026, 11, 1), dt.date(2027, 4, 1))
-    )
+    assert [m.date() for m in months] == list(month_range(dt.date(2026, 11, 1), dt.date(2027, 4, 1)))
     assert ws["I2"].value == "Total"
     assert [(ws.cell(r, 1).value, ws.cell(r, 2).value) for r in range(3, 7)] == [
         ("1 Design", "Labour"),
@@ -86,9 +82,7 @@ def test_drop_downs_and_validations(prefilled: Path) -> None:
     rules = {(dv.type, dv.formula1) for dv in wb["Budget"].data_validations.dataValidation}
     assert ("list", '"' + ",".join(SCHEMA.budget.row_fields[1].choices) + '"') in rules
     assert ("decimal", "0") in rules
-    progress = {
-        (dv.type, dv.formula1, dv.formula2) for dv in wb["Progress"].data_validations.dataValidation
-    }
+    progress = {(dv.type, dv.formula1, dv.formula2) for dv in wb["Progress"].data_validations.dataValidation}
     assert ("decimal", "0", "1") in progress
     changes = {dv.formula1 for dv in wb["Changes"].data_validations.dataValidation}
     assert '"proposed,approved,rejected"' in changes

@@ -21,9 +21,7 @@ FRAMES = ("budget", "actuals", "progress", "forecast", "changes", "risks", "mile
 def assert_same_data(a: ProjectData, b: ProjectData) -> None:
     assert a.info == b.info
     for name in FRAMES:
-        pd.testing.assert_frame_equal(
-            getattr(a, name), getattr(b, name), check_dtype=False, obj=name
-        )
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_dtype=False, obj=name)
 
 
 def test_round_trip_every_demo_project(tmp_path: Path) -> None:
@@ -32,9 +30,7 @@ def test_round_trip_every_demo_project(tmp_path: Path) -> None:
         back = read_workbook(write_project_workbook(tmp_path / f"{spec.project_id}.xlsx", data))
         assert back.info == data.info
         for name in ("changes", "risks", "milestones", "benefits", "forecast"):
-            pd.testing.assert_frame_equal(
-                getattr(back, name), getattr(data, name), check_dtype=False
-            )
+            pd.testing.assert_frame_equal(getattr(back, name), getattr(data, name), check_dtype=False)
         written = data.budget.set_index([C.WBS, C.CATEGORY, C.MONTH])[C.VALUE]
         read = back.budget.set_index([C.WBS, C.CATEGORY, C.MONTH])[C.VALUE]
         pd.testing.assert_series_equal(read.loc[written.index], written)

@@ -56,8 +56,7 @@ def fingerprint(path: Path) -> dict[str, Any]:
         out[ws.title] = {
             "cells": cells,
             "validations": sorted(
-                (str(dv.sqref), dv.type, dv.formula1, dv.formula2)
-                for dv in ws.data_validations.dataValidation
+                (str(dv.sqref), dv.type, dv.formula1, dv.formula2) for dv in ws.data_validations.dataValidation
             ),
             "tables": sorted((t.displayName, t.ref) for t in ws.tables.values()),
             "freeze": ws.freeze_panes,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -30,6 +31,7 @@ __all__ = [
     "html_table",
     "metric_html",
     "rag_badge",
+    "text_html",
 ]
 
 NA = "n/a"
@@ -140,3 +142,12 @@ def html_table(
     )
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     return f'<table class="{esc(css_class)}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def text_html(s: str | None) -> str:
+    """Workbook text as an HTML fragment: escaped, blank lines separate paragraphs,
+    single newlines become line breaks."""
+    text = (s or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    paragraphs = [p.strip("\n") for p in re.split(r"\n(?:[ \t]*\n)+", text) if p.strip()]
+    body = "".join("<p>" + "<br>".join(html.escape(line) for line in p.split("\n")) + "</p>" for p in paragraphs)
+    return f'<div class="pmo-text">{body}</div>'

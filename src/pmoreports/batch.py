@@ -13,6 +13,7 @@ portfolio report, the index page, the Excel export and ``manifest.json``.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import hashlib
@@ -33,7 +34,7 @@ from .errors import PmoError
 from .params import ProjectParams, load_params, params_files, params_from_dict
 from .paths import OUTPUT_DIR, PROJECT_NOTEBOOK
 from .render import atomic_write_bytes, atomic_write_text, staged_output_dir
-from .run import EXECUTED_NOTEBOOK, FAILED_DIR, execute_report
+from .run import EXECUTED_NOTEBOOK, FAILED_DIR, WarmKernel, execute_report
 from .workbook import read_workbook
 
 __all__ = [
@@ -104,6 +105,8 @@ class BatchResult:
     seconds: float
     portfolio_files: list[Path] = field(default_factory=list)
     portfolio_error: str = ""
+    portfolio_inputs: str = ""
+    portfolio_skipped: bool = False
 
     @property
     def failed(self) -> list[Outcome]:
@@ -118,7 +121,7 @@ class BatchResult:
 # -- the task (runs in a worker) ------------------------------------------------------------
 
 
-def render_task(task: ProjectTask) -> TaskResult:
+def render_task(task: ProjectTask, kernel: WarmKernel | None = None) -> TaskResult:
     """Render one project in a private temporary folder; return its files as bytes.
 
     Never raises for a project's own failure: the error, the failing cell and the
@@ -135,7 +138,7 @@ def render_task(task: ProjectTask) -> TaskResult:
         out = root / "output"
         try:
             params = params_from_dict(task.params | {"workbook": str(book)})
-            result = execute_report(params, read_workbook(book), output=out, notebook=notebook)
+            result = execute_report(params, read_workbook(book), output=out, notebook=notebook, kernel=kernel)
         except PmoError as exc:
             partial = out / str(task.params.get("period")) / FAILED_DIR / task.project_id
             files = {p.name: p.read_bytes() for p in partial.glob(EXECUTED_NOTEBOOK)}
@@ -285,6 +288,7 @@ def run_batch(
     out_dir = Path(output) / resolved
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = _previous_outcomes(out_dir)
+    previous_portfolio = _previous_portfolio(out_dir)
     todo = [p for p in planned if p.task is not None]
     tracker = _Tracker(progress, len(planned))
     for item in planned:
@@ -297,24 +301,27 @@ def run_batch(
             todo.remove(item)
             tracker.done(item.outcome)
     by_id = {p.outcome.project_id: p for p in todo}
-    try:
-        for result in _execute([p.task for p in todo if p.task], jobs, scheduler):
-            item = by_id[result.project_id]
-            _collect(item.outcome, result, out_dir)
-            tracker.done(item.outcome)
-    finally:
-        for item in todo:
-            if item.outcome.status == FAILED and not item.outcome.error:
-                item.outcome.status, item.outcome.error = CANCELLED, "batch interrupted"
-        _sweep_staging(out_dir)
-        outcomes = [p.outcome for p in planned]
-        _carry_forward(outcomes, previous, only)
-        result_ = BatchResult(resolved, out_dir, outcomes, 0.0)
-        _write_manifest(result_, previous, scheduler, jobs, start)
-    if portfolio:
-        _portfolio(result_, Path(params_dir))
+    tasks = [p.task for p in todo if p.task]
+    with _DaskPool(scheduler) if scheduler else _LocalPool(jobs, len(tasks)) as pool:
+        try:
+            for result in pool.results(tasks):
+                item = by_id[result.project_id]
+                with _signals_deferred():  # a finished project is recorded whole, even on Ctrl-C
+                    _collect(item.outcome, result, out_dir)
+                tracker.done(item.outcome)
+        finally:
+            for item in todo:
+                if item.outcome.status == FAILED and not item.outcome.error:
+                    item.outcome.status, item.outcome.error = CANCELLED, "batch interrupted"
+            _sweep_staging(out_dir)
+            outcomes = [p.outcome for p in planned]
+            _carry_forward(outcomes, previous, only)
+            result_ = BatchResult(resolved, out_dir, outcomes, 0.0)
+            _write_manifest(result_, scheduler, jobs, start)
+        if portfolio:
+            _portfolio(result_, Path(params_dir), pool, force, previous_portfolio)
     result_.seconds = time.perf_counter() - start
-    _write_manifest(result_, previous, scheduler, jobs, start)
+    _write_manifest(result_, scheduler, jobs, start)
     return result_
 
 
@@ -328,6 +335,14 @@ class _Tracker:
         self.finished += 1
         if self.progress is not None:
             self.progress(outcome, self.finished, self.total)
+
+
+def _previous_portfolio(out_dir: Path) -> dict[str, Any]:
+    """The portfolio part of the previous manifest of this period (empty if none)."""
+    try:
+        return dict(json.loads((out_dir / MANIFEST).read_text(encoding="utf-8")).get("portfolio", {}))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
 
 
 def _previous_outcomes(out_dir: Path) -> dict[str, dict[str, Any]]:
@@ -355,22 +370,32 @@ def _carry_forward(outcomes: list[Outcome], previous: dict[str, dict[str, Any]],
             outcomes.append(Outcome(**fields_))
 
 
-def _execute(tasks: list[ProjectTask], jobs: int | None, scheduler: str | None) -> Iterator[TaskResult]:
-    if not tasks:
-        return
-    if scheduler:
-        yield from _execute_dask(tasks, scheduler)
-        return
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
-    futures: dict[Future[TaskResult], ProjectTask] = {}
-    try:
+class _LocalPool:
+    """Worker processes on this machine, each keeping a warm kernel between projects."""
+
+    def __init__(self, jobs: int | None, n_tasks: int) -> None:
+        workers = max(1, min(jobs or os.cpu_count() or 1, max(n_tasks, 1)))
+        self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+
+    def __enter__(self) -> _LocalPool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is not None:
+            _stop_workers(self.pool)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def results(self, tasks: list[ProjectTask]) -> Iterator[TaskResult]:
+        """Each task's result, as the tasks finish."""
         with _terminate_on_sigterm():
-            futures = {pool.submit(render_task, t): t for t in tasks}
+            futures = {self.pool.submit(_render_in_worker, t): t for t in tasks}
             for future in as_completed(futures):
                 yield _result_of(future, futures[future])
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+
+    def portfolio(self, out_dir: Path, params_dir: Path) -> list[Path]:
+        """The portfolio pages, made in a worker (whose kernel is warm)."""
+        with _terminate_on_sigterm():
+            return self.pool.submit(_portfolio_in_worker, out_dir, params_dir).result()
 
 
 def _result_of(future: Future[TaskResult], task: ProjectTask) -> TaskResult:
@@ -380,45 +405,119 @@ def _result_of(future: Future[TaskResult], task: ProjectTask) -> TaskResult:
         return TaskResult(task.project_id, False, {}, 0.0, f"{task.project_id}: worker failed ({exc!r})")
 
 
-def _execute_dask(tasks: list[ProjectTask], scheduler: str) -> Iterator[TaskResult]:
-    try:
-        from distributed import Client
+class _DaskPool:
+    """A Dask distributed cluster: tasks carry their inputs and return their outputs."""
+
+    def __init__(self, scheduler: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise PmoError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
+        try:
+            self.client = Client(scheduler, timeout="20s")  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as exc:
+            raise PmoError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+
+    def __enter__(self) -> _DaskPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()  # type: ignore[no-untyped-call]
+
+    def results(self, tasks: list[ProjectTask]) -> Iterator[TaskResult]:
+        """Each task's result, as the tasks finish on the cluster."""
         from distributed import as_completed as dask_completed
-    except ImportError:
-        raise PmoError("--scheduler needs dask.distributed: pip install 'pmoreports[dask]'") from None
-    try:
-        client = Client(scheduler, timeout="20s")  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError) as exc:
-        raise PmoError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
-    with client:
-        futures = client.map(
-            render_task,
-            tasks,
-            key=[f"pmoreports-{t.project_id}-{_digest(t.workbook)[:8]}" for t in tasks],
-            pure=False,
-        )
+
+        if not tasks:
+            return
+        keys = [f"pmoreports-{t.project_id}-{_digest(t.workbook)[:8]}" for t in tasks]
+        futures = self.client.map(render_task, tasks, key=keys, pure=False)
         by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
         for future in dask_completed(futures):  # type: ignore[no-untyped-call]
             try:
                 yield future.result()
             except Exception as exc:  # a worker died or the task raised: that project fails
                 task = by_key[future.key]
-                yield TaskResult(
-                    task.project_id,
-                    False,
-                    {},
-                    0.0,
-                    f"{task.project_id}: Dask task failed ({exc!r})",
-                )
+                yield TaskResult(task.project_id, False, {}, 0.0, f"{task.project_id}: Dask task failed ({exc!r})")
+
+    def portfolio(self, out_dir: Path, params_dir: Path) -> list[Path]:
+        """The portfolio pages, made here (they read the collected outputs)."""
+        from .portfolio import write_portfolio
+
+        return write_portfolio(out_dir, params_dir)
+
+
+def _portfolio_in_worker(out_dir: Path, params_dir: Path) -> list[Path]:
+    from .portfolio import write_portfolio
+
+    global _BUSY
+    _BUSY = True
+    try:
+        return write_portfolio(out_dir, params_dir, _KERNEL)
+    except KeyboardInterrupt:
+        _KERNEL.discard()
+        raise SystemExit(1) from None
+    finally:
+        _BUSY = False
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Ask running workers to stop now (SIGTERM -> KeyboardInterrupt in the worker, whose
+    staging folder is removed and kernel shut down) instead of waiting for them."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(OSError, AttributeError):
+            process.terminate()
+
+
+_BUSY = False
+"""True in a worker process while it renders a task."""
+_KERNEL = WarmKernel()
+"""The worker process's kernel, reused from one project to the next."""
 
 
 def _worker_init() -> None:
-    """Workers: SIGTERM raises KeyboardInterrupt so staging folders are cleaned up."""
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    """Workers leave Ctrl-C to the main process, which stops them with SIGTERM: a busy
+    worker then unwinds (temporary files removed, kernel shut down), an idle one exits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    atexit.register(_KERNEL.discard)
+
+
+def _stop_worker(signum: int, frame: Any) -> None:
+    if _BUSY:
+        raise KeyboardInterrupt(f"signal {signum}")
+    raise SystemExit(1)
+
+
+def _render_in_worker(task: ProjectTask) -> TaskResult:
+    global _BUSY
+    _BUSY = True
+    try:
+        return render_task(task, _KERNEL)
+    except KeyboardInterrupt:
+        _KERNEL.discard()
+        raise SystemExit(1) from None  # stopped by the main process; it records the project as cancelled
+    finally:
+        _BUSY = False
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM until the block is done (delivered right after)."""
+    stop = {signal.SIGINT, signal.SIGTERM}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    except (AttributeError, ValueError, OSError):  # no POSIX signal masks here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 @contextlib.contextmanager
@@ -470,7 +569,6 @@ def _sweep_staging(out_dir: Path) -> None:
 
 def _write_manifest(
     result: BatchResult,
-    previous: dict[str, dict[str, Any]],
     scheduler: str | None,
     jobs: int | None,
     start: float,
@@ -484,6 +582,8 @@ def _write_manifest(
         "counts": {s: result.count(s) for s in (OK, SKIPPED, FAILED, CANCELLED)},
         "portfolio": {
             "files": [p.name for p in result.portfolio_files],
+            "inputs": result.portfolio_inputs,
+            "skipped": result.portfolio_skipped,
             "error": result.portfolio_error,
         },
         "projects": [o.to_dict() for o in sorted(result.outcomes, key=lambda o: o.project_id)],
@@ -491,10 +591,19 @@ def _write_manifest(
     atomic_write_text(result.out_dir / MANIFEST, json.dumps(manifest, indent=2))
 
 
-def _portfolio(result: BatchResult, params_dir: Path) -> None:
-    from .portfolio import write_portfolio
+def _portfolio(
+    result: BatchResult, params_dir: Path, pool: _LocalPool | _DaskPool, force: bool, old: dict[str, Any]
+) -> None:
+    """Make the portfolio pages, unless nothing they are made from changed."""
+    from .portfolio import PORTFOLIO_FILES, portfolio_inputs
 
+    result.portfolio_inputs = portfolio_inputs(result.out_dir, params_dir)
+    done = all((result.out_dir / name).is_file() for name in PORTFOLIO_FILES)
+    if not force and done and old.get("inputs") == result.portfolio_inputs and not old.get("error"):
+        result.portfolio_files = [result.out_dir / name for name in PORTFOLIO_FILES]
+        result.portfolio_skipped = True
+        return
     try:
-        result.portfolio_files = write_portfolio(result.out_dir, params_dir)
+        result.portfolio_files = pool.portfolio(result.out_dir, params_dir)
     except PmoError as exc:
         result.portfolio_error = str(exc)

@@ -82,11 +82,14 @@ def _static_renderer(spec: dict[str, Any], **_: Any) -> dict[str, str]:
 
 
 def _sync_renderer() -> None:
-    """Use the static SVG renderer for every Altair chart while in static mode."""
+    """Static SVG renderer for every Altair chart in static mode; otherwise the
+    ``mimetype`` renderer, which JupyterLab draws with its built-in Vega-Lite 5
+    extension, offline (Altair's ``default`` renderer loads Vega from a CDN).
+    A renderer the user chose is left alone."""
     if is_static():
         alt.renderers.enable(_RENDERER)
-    elif alt.renderers.active == _RENDERER:
-        alt.renderers.enable("default")
+    elif alt.renderers.active in (_RENDERER, "default"):
+        alt.renderers.enable("mimetype")
 
 
 def show(chart: alt.TopLevelMixin) -> alt.TopLevelMixin | None:

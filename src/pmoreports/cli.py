@@ -288,19 +288,28 @@ def batch(
     from .progress import Progress
 
     ids = [x.strip() for x in only.split(",") if x.strip()] if only else None
-    with Progress() as progress:
-        result = run_batch(
-            params_dir,
-            period=period,
-            jobs=jobs,
-            only=ids,
-            force=force,
-            formats=formats,
-            timeout=timeout,
-            output=output,
-            scheduler=scheduler,
-            progress=progress.update,
+    try:
+        with Progress() as progress:
+            result = run_batch(
+                params_dir,
+                period=period,
+                jobs=jobs,
+                only=ids,
+                force=force,
+                formats=formats,
+                timeout=timeout,
+                output=output,
+                scheduler=scheduler,
+                progress=progress.update,
+            )
+    except KeyboardInterrupt:
+        click.secho(
+            "interrupted: finished projects have their new reports, the others keep last run's "
+            "(see manifest.json); no half-written file was left",
+            fg="yellow",
+            err=True,
         )
+        sys.exit(130)
     progress.summary(result)
     if result.failed or result.portfolio_error:
         sys.exit(EXIT_ERRORS)

@@ -231,6 +231,7 @@ def build_demo_project(spec: DemoProject, seed: int = SEED) -> ProjectData:
     windows = _windows(len(spec.wbs), spec.months)
     cat_shares = {w: _normalise(rng.uniform(0.5, 1.5, len(spec.categories))) for w in spec.wbs}
     budget, actuals, progress = [], [], []
+    remaining: dict[str, float] = {}
     for i, w in enumerate(spec.wbs):
         bac = spec.bac * shares[i]
         plan = _s_curve(windows[i], spec.months)
@@ -239,6 +240,7 @@ def build_demo_project(spec: DemoProject, seed: int = SEED) -> ProjectData:
                 pv = plan[m] - (plan[m - 1] if m else 0.0) if m < spec.months else 0.0
                 budget.append((w, cat, month, _round(bac * cat_shares[w][c] * pv, 100)))
         earned = [_planned_at(plan, (m + 1) * spec.spi) for m in range(len(grid_months))]
+        remaining[w] = bac * (1.0 - round(earned[elapsed - 1], 2)) / spec.cpi
         for m, month in enumerate(grid_months[:elapsed]):
             progress.append((w, month, round(earned[m], 2)))
             delta = earned[m] - (earned[m - 1] if m else 0.0)
@@ -251,7 +253,7 @@ def build_demo_project(spec: DemoProject, seed: int = SEED) -> ProjectData:
         budget=_frame(budget, (C.WBS, C.CATEGORY, C.MONTH, C.VALUE)),
         actuals=_frame(actuals, (C.WBS, C.CATEGORY, C.MONTH, C.VALUE)),
         progress=_frame(progress, (C.WBS, C.MONTH, C.VALUE)),
-        forecast=_forecast(spec, rng),
+        forecast=_forecast(spec, remaining, rng),
         changes=_changes(spec, rng),
         risks=_risks(spec, rng),
         milestones=_milestones(spec, planned, elapsed),
@@ -338,10 +340,12 @@ def _info(spec: DemoProject, planned: tuple[dt.date, ...], rng: np.random.Genera
     )
 
 
-def _forecast(spec: DemoProject, rng: np.random.Generator) -> pd.DataFrame:
+def _forecast(spec: DemoProject, remaining: dict[str, float], rng: np.random.Generator) -> pd.DataFrame:
+    """Bottom-up estimate to complete: the remaining work at the project's cost efficiency,
+    give or take 10 % (0 for finished elements)."""
     if not spec.with_forecast:
         return _frame([], (C.WBS, C.ETC, C.COMMENT))
-    rows = [(w, _round(spec.bac / len(spec.wbs) * rng.uniform(0.1, 0.5), 1000), "team estimate") for w in spec.wbs]
+    rows = [(w, _round(remaining[w] * rng.uniform(0.9, 1.1), 1000), "team estimate") for w in spec.wbs]
     return _frame(rows, (C.WBS, C.ETC, C.COMMENT))
 
 

@@ -14,6 +14,7 @@ their earned schedule is recomputed from the summed curves.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,6 @@ from typing import Any
 
 import nbformat
 import pandas as pd
-import papermill as pm
 import yaml
 from IPython.core.display import HTML
 
@@ -43,6 +43,7 @@ from .render import (
     sanitize_html,
 )
 from .report import ProjectReport
+from .run import WarmKernel, execute_notebook
 from .schema import SCHEMA
 
 __all__ = [
@@ -497,38 +498,46 @@ def _rank(values: pd.Series) -> list[int]:
 # -- writing the portfolio outputs ------------------------------------------------------------
 
 
-def write_portfolio(period_dir: Path, params_dir: Path | None = None) -> list[Path]:
-    """Run the portfolio notebook and write portfolio.html/.pdf, index.html and the Excel export."""
+PORTFOLIO_FILES = ("portfolio.ipynb", "portfolio.html", "portfolio.pdf", "index.html", "portfolio_metrics.xlsx")
+"""What :func:`write_portfolio` writes into the period folder."""
+
+
+def portfolio_inputs(period_dir: Path, params_dir: Path | None) -> str:
+    """Fingerprint of everything the portfolio pages are made from (to skip them when unchanged)."""
+    from . import __version__
+
+    manifest = json.loads((period_dir / "manifest.json").read_text(encoding="utf-8"))
+    projects = sorted(manifest["projects"], key=lambda p: p["project_id"])
+    lines = [__version__, PORTFOLIO_NOTEBOOK.read_text(encoding="utf-8"), repr(PortfolioSettings.load(params_dir))]
+    for p in projects:
+        lines.append(json.dumps({k: p.get(k) for k in ("project_id", "status", "error", "name")}, sort_keys=True))
+        metrics = period_dir / p["project_id"] / "metrics.json"
+        reported = p["status"] in ("ok", "skipped") and metrics.is_file()
+        lines.append(metrics.read_text(encoding="utf-8") if reported else "")
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def write_portfolio(period_dir: Path, params_dir: Path | None = None, kernel: WarmKernel | None = None) -> list[Path]:
+    """Run the portfolio notebook and write portfolio.html/.pdf, index.html and the Excel export.
+
+    ``kernel``: a warm kernel to reuse (the batch passes a worker's); default a fresh one.
+    """
     settings = PortfolioSettings.load(params_dir)
     report = PortfolioReport.load(period_dir, settings=vars(settings) | {"fx": dict(settings.fx)})
     written = [_write_index(report), _write_excel(report)]
     if report.projects:
-        written += _run_notebook(period_dir, settings)
+        written += _run_notebook(period_dir, settings, kernel)
     return written
 
 
-def _run_notebook(period_dir: Path, settings: PortfolioSettings) -> list[Path]:
-    from .run import IpcKernelManager
-
+def _run_notebook(period_dir: Path, settings: PortfolioSettings, kernel: WarmKernel | None) -> list[Path]:
     executed = period_dir / "portfolio.ipynb"
     parameters = {
         "period_dir": str(period_dir.resolve()),
         "static": True,
         "settings": vars(settings) | {"fx": dict(settings.fx)},
     }
-    try:
-        pm.execute_notebook(
-            str(PORTFOLIO_NOTEBOOK),
-            str(executed),
-            parameters=parameters,
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-            cwd=str(PORTFOLIO_NOTEBOOK.parent),
-            kernel_manager_class=IpcKernelManager,
-        )
-    except pm.PapermillExecutionError as exc:
-        raise ReportError(f"portfolio summary failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+    execute_notebook(PORTFOLIO_NOTEBOOK, executed, parameters, label="portfolio summary", kernel=kernel)
     nb = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
     meta = {"Period": period_dir.name, "Currency": settings.currency}
     html = notebook_to_html(nb, title=f"{settings.title}: {period_dir.name}", meta=meta, page_size=settings.page_size)

@@ -53,7 +53,7 @@ class Progress:
         """The final table: one line per project, then where the index page is."""
         click.echo(f"\n{'project':<12} {'status':<9} {'seconds':>8}  {'RAG':<6} note")
         for o in sorted(result.outcomes, key=lambda o: o.project_id):
-            note = (o.failing_cell + " " if o.failing_cell else "") + (o.error.splitlines()[0] if o.error else "")
+            note = " ".join(line.strip(" -") for line in o.error.splitlines()[:2])
             status = click.style(f"{o.status:<9}", fg=_COLOURS.get(o.status))
             click.echo(f"{o.project_id:<12} {status} {o.seconds:>8.1f}  {o.rag or '-':<6} {note[:120]}")
         counts = ", ".join(f"{result.count(s)} {s}" for s in (OK, SKIPPED, FAILED, CANCELLED) if result.count(s))

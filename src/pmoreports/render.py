@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import html
 import os
 import re
 import shutil
@@ -30,6 +29,7 @@ from IPython.core.display import HTML
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
+from ._format import text_html
 from .charts_display import vegalite_svg
 
 __all__ = [
@@ -222,15 +222,6 @@ def html_to_pdf(html: str, *, base_url: str | None = None, page_size: str = "A4"
     return bytes(document.write_pdf())
 
 
-def text_html(s: str | None) -> str:
-    """Workbook text as an HTML fragment: escaped, blank lines separate paragraphs,
-    single newlines become line breaks."""
-    text = (s or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    paragraphs = [p.strip("\n") for p in re.split(r"\n(?:[ \t]*\n)+", text) if p.strip()]
-    body = "".join("<p>" + "<br>".join(html.escape(line) for line in p.split("\n")) + "</p>" for p in paragraphs)
-    return f'<div class="pmo-text">{body}</div>'
-
-
 def text_block(s: str | None) -> HTML:
     """Display workbook text as data, never as markup.
 
@@ -293,6 +284,7 @@ def staged_output_dir(
         if keep_failed is not None:
             shutil.rmtree(keep_failed, ignore_errors=True)
             with contextlib.suppress(OSError):
+                Path(keep_failed).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(stage, keep_failed)
         shutil.rmtree(stage, ignore_errors=True)
         raise

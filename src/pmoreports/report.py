@@ -32,13 +32,13 @@ from ._format import (
     html_table,
     metric_html,
     rag_badge,
+    text_html,
 )
 from .charts_display import set_static
 from .evm import EAC_METHODS, Metric
 from .metrics import ProjectMetrics, project_metrics
 from .model import ProjectData
 from .params import ProjectParams, load_params, params_from_dict
-from .render import text_html
 from .schema import SCHEMA
 from .workbook import read_workbook
 
@@ -210,7 +210,7 @@ class ProjectReport:
                 self._m(g.CPI),
                 self._m(g.BAC, False),
                 self._m(g.EAC, False),
-                self._m(g.VAC, False),
+                self._money(total[g.VAC].value, signed=True),
             ]
         )
         return _html(html_table(heads, rows, numeric=[False] + [True] * 8, caption=self._caption))
@@ -226,9 +226,9 @@ class ProjectReport:
             vac = _sub(s[g.BAC].value, eac.value)
             rows.append(
                 [
-                    esc(g.explain(key).name + chosen),
+                    esc(g.explain(key).name.replace(" (EAC)", "") + chosen),
                     esc(g.explain(key).formula),
-                    self._metric(eac),
+                    metric_html(eac),
                     self._money(etc),
                     self._money(vac, signed=True),
                 ]
