@@ -93,6 +93,7 @@ __all__ = [
     "curves_frame",
     "earned_schedule",
     "evm_series",
+    "finite_float",
     "json_value",
     "month_axis",
     "months_to_date",
@@ -177,7 +178,7 @@ class Metric:
     def of(cls, key: str, value: Any, reason: str | None = None, unit: str = "") -> Metric:
         """Build a metric, turning NaN/inf/None into ``None`` (keeping or defaulting reason)."""
         unit = unit or g.METRIC_UNITS.get(key, "")
-        number = _to_float(value)
+        number = finite_float(value)
         if number is None:
             return cls(key, None, unit, reason or "undefined")
         return cls(key, number, unit, None)
@@ -203,7 +204,8 @@ class Metric:
         }
 
 
-def _to_float(value: Any) -> float | None:
+def finite_float(value: Any) -> float | None:
+    """``value`` as a finite float, or ``None`` (missing, not a number, NaN or infinite)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     try:
@@ -783,7 +785,7 @@ def status_dates(series: EvmSeries, **key: Any) -> dict[str, dt.date | None]:
     """
     row, _ = _status_row(series, key)
     start = pd.Timestamp(row[START_MONTH])
-    pd_, ieac = _to_float(row[g.PD]), _to_float(row[g.IEAC_T])
+    pd_, ieac = finite_float(row[g.PD]), finite_float(row[g.IEAC_T])
     return {
         "start": start.date(),
         "planned_finish": None if pd_ is None else months_to_date(start, pd_),

@@ -28,7 +28,6 @@ recognised probability a risk has no band and is left out of the matrix.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -38,7 +37,7 @@ import pandas as pd
 
 from . import columns as col
 from . import glossary as g
-from .evm import Metric
+from .evm import Metric, finite_float
 
 __all__ = [
     "CLOSED",
@@ -101,13 +100,7 @@ def _unrecognised() -> tuple[None, str]:
 
 
 def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+    return None if isinstance(value, bool) else finite_float(value)
 
 
 def _band(values: pd.Series, bounds: Sequence[float]) -> pd.Series:

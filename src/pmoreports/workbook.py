@@ -186,6 +186,17 @@ class _Reader:
         self.check_merged(name, sheet.merged_cell_ranges or [])
         return rows
 
+    def sheet_with_header(self, name: str, first: str) -> tuple[list[list[Any]], int] | None:
+        """Cell values of a sheet and the index of its header row (the row naming ``first``)."""
+        rows = self.sheet(name)
+        if rows is None:
+            return None
+        header = _find_header(rows, first)
+        if header is None:
+            self.error(name, "A1:A10", f"header row with '{first}' not found", "", "the template's header row")
+            return None
+        return rows, header
+
     def scan(self, name: str) -> SheetScan:
         match = [s for s in self.container.sheets if s.lower() == name.lower()]
         return self.container.sheets[match[0]] if match else SheetScan()
@@ -285,19 +296,10 @@ class _Reader:
     # -- Grids --------------------------------------------------------------------------------
 
     def grid(self, grid: GridSheet, status: dt.date | None) -> _Grid | None:
-        rows = self.sheet(grid.name)
-        if rows is None:
+        found = self.sheet_with_header(grid.name, grid.row_fields[0].header)
+        if found is None:
             return None
-        header = _find_header(rows, grid.row_fields[0].header)
-        if header is None:
-            self.error(
-                grid.name,
-                "A1:A10",
-                f"header row with '{grid.row_fields[0].header}' not found",
-                "",
-                "the template's header row",
-            )
-            return None
+        rows, header = found
         label_cols, month_cols = self.grid_columns(grid, rows[header], header)
         if label_cols is None:
             return None
@@ -446,19 +448,10 @@ class _Reader:
 
     def table(self, table: TableSheet) -> pd.DataFrame:
         empty = _frame([], table.fields)
-        rows = self.sheet(table.name)
-        if rows is None:
+        found = self.sheet_with_header(table.name, table.fields[0].header)
+        if found is None:
             return empty
-        header = _find_header(rows, table.fields[0].header)
-        if header is None:
-            self.error(
-                table.name,
-                "A1:A10",
-                f"header row with '{table.fields[0].header}' not found",
-                "",
-                "the template's header row",
-            )
-            return empty
+        rows, header = found
         cols = {_norm(v): c for c, v in enumerate(rows[header]) if not is_blank(v)}
         where: dict[str, int] = {}
         for f in table.fields:
