@@ -138,9 +138,8 @@ def test_excel_export_keeps_text_as_text(first_run: subprocess.CompletedProcess[
 def test_unchanged_projects_are_skipped(first_run: subprocess.CompletedProcess[str], portfolio_dir: Path) -> None:
     period = portfolio_dir / "out" / "2026-10"
     before = {pid: (period / pid / "report.html").stat().st_mtime_ns for pid in DEMO}
-    start = time.perf_counter()
     result = run_batch(portfolio_dir / "params", only=list(DEMO), output=portfolio_dir / "out", portfolio=False)
-    assert time.perf_counter() - start < 30
+    assert all(o.seconds == 0.0 for o in result.outcomes if o.project_id in DEMO)  # nothing was rendered
     assert {o.project_id: o.status for o in result.outcomes if o.project_id in DEMO} == dict.fromkeys(DEMO, "skipped")
     assert {pid: (period / pid / "report.html").stat().st_mtime_ns for pid in DEMO} == before
     assert _manifest(period)["RAISER"]["status"] == "failed"  # --only keeps the others' lines
@@ -212,11 +211,10 @@ def test_index_and_portfolio_pages_in_a_browser(
         page.page.click("label[for='pmo-sort-7a']")  # CPI ascending
         by_cpi = page.evaluate(order)
         page.page.click("label[for='pmo-sort-7d']")  # CPI descending
-        assert page.evaluate(order) == list(reversed(by_cpi)) or page.evaluate(order)[0] != by_cpi[0]
-        metrics = {
-            pid: json.loads((period / pid / "metrics.json").read_text())["status"]["cpi"]["value"] for pid in by_cpi
-        }
-        assert [metrics[p] for p in by_cpi] == sorted(metrics[p] for p in by_cpi)
+        by_cpi_desc = page.evaluate(order)
+        cpi = {pid: json.loads((period / pid / "metrics.json").read_text())["status"]["cpi"]["value"] for pid in by_cpi}
+        assert [cpi[p] for p in by_cpi] == sorted(cpi.values())
+        assert [cpi[p] for p in by_cpi_desc] == sorted(cpi.values(), reverse=True)
 
 
 def test_task_carries_its_inputs(demo_dir: Path, tmp_path: Path) -> None:

@@ -107,3 +107,20 @@ def test_check_exit_codes_and_json(demo_dir: Path, tmp_path: Path) -> None:
 def test_fields_prints_the_reference() -> None:
     result = CliRunner().invoke(main, ["template", "fields"])
     assert result.exit_code == 0 and "| Probability | yes |" in result.output
+
+
+def test_unwritable_output_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    result = run("template", "new", "-o", str(blocked / "x.xlsx"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+    assert str(blocked) in result.stderr
+
+
+def test_batch_rejects_a_bad_override_once(tmp_path: Path) -> None:
+    from conftest import REPO
+
+    result = run("batch", str(REPO / "params"), "--format", "xml", "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.count("--format is xml") == 1 and not (tmp_path / "out").exists()

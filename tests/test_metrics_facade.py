@@ -172,3 +172,21 @@ def test_glossary_explains_every_reported_metric() -> None:
     assert reasons and reasons <= set(g.REASON_TEXT)
     table = g.glossary_markdown()
     assert "| Cost performance index (CPI) | EV / AC | index |" in table
+
+
+def test_params_metric_options_reach_the_metrics() -> None:
+    """metrics.top_risks and metrics.burn_rate_months in a params file change the numbers."""
+    from dataclasses import replace
+
+    from conftest import REPO
+
+    from pmoreports import read_workbook
+    from pmoreports.metrics import project_metrics
+    from pmoreports.params import load_params
+
+    params = load_params(REPO / "params" / "bravo.yaml")
+    data = read_workbook(params.workbook)
+    default = project_metrics(data, **params.metrics_options())
+    custom = project_metrics(data, **replace(params, top_risks=2, burn_rate_months=6).metrics_options())
+    assert len(default.top_risks) > 2 and len(custom.top_risks) == 2
+    assert custom.costs["burn_rate"].value != default.costs["burn_rate"].value

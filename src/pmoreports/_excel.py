@@ -7,6 +7,7 @@ formula (a project named ``=HYPERLINK(...)`` stays a name).
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import columns as C
 from . import glossary as g
+from ._files import atomic_write_bytes
 
 __all__ = ["write_portfolio_workbook"]
 
@@ -97,10 +99,10 @@ def write_portfolio_workbook(
         [[_value(r.get(k)) for k, _ in keys] for _, r in roll.iterrows()],
         [f for _, f in keys],
     )
+    buffer = io.BytesIO()
+    wb.save(buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(path)
+    atomic_write_bytes(path, buffer.getvalue())
     return path
 
 

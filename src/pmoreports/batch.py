@@ -13,11 +13,11 @@ portfolio report, the index page, the Excel export and ``manifest.json``.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import datetime as dt
 import hashlib
 import json
+import multiprocessing.util
 import os
 import shutil
 import signal
@@ -30,11 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from ._files import atomic_write_bytes, atomic_write_text, staged_output_dir, sweep_staging
 from .errors import PmoError
-from .params import ProjectParams, load_params, params_files, params_from_dict
-from .paths import OUTPUT_DIR, PROJECT_NOTEBOOK
-from .render import atomic_write_bytes, atomic_write_text, staged_output_dir
-from .run import EXECUTED_NOTEBOOK, FAILED_DIR, WarmKernel, execute_report
+from .model import ProjectData
+from .params import ProjectParams, check_overrides, load_params, params_files, params_from_dict
+from .paths import OUTPUT_DIR, PROJECT_NOTEBOOK, REPORT_TEMPLATE_DIR
+from .run import EXECUTED_NOTEBOOK, FAILED_DIR, WarmKernel, check_identity, execute_report
 from .workbook import read_workbook
 
 __all__ = [
@@ -49,7 +50,6 @@ __all__ = [
 
 MANIFEST = "manifest.json"
 OK, SKIPPED, FAILED, CANCELLED = "ok", "skipped", "failed", "cancelled"
-_TEMPLATE_DIR = PROJECT_NOTEBOOK.parents[1] / "templates" / "report"
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,7 @@ def render_task(task: ProjectTask, kernel: WarmKernel | None = None) -> TaskResu
 class _Planned:
     outcome: Outcome
     params: ProjectParams | None = None
+    data: ProjectData | None = None
     task: ProjectTask | None = None
 
 
@@ -169,7 +170,7 @@ def _digest(data: bytes) -> str:
 
 
 def _template_digest() -> str:
-    files = sorted(p for p in _TEMPLATE_DIR.rglob("*") if p.is_file())
+    files = sorted(p for p in REPORT_TEMPLATE_DIR.rglob("*") if p.is_file())
     return _digest(b"".join(p.name.encode() + p.read_bytes() for p in files))
 
 
@@ -179,69 +180,50 @@ def _plan(
     only: Sequence[str] | None,
     formats: Sequence[str] | None,
     timeout: int | None,
-    notebook: bytes,
 ) -> tuple[str, list[_Planned]]:
+    """Validate every selected project; the period is ``period`` or the latest status month."""
     files = params_files(params_dir)
     if not files:
         raise PmoError(f"{params_dir}: no project parameter files (*.yaml) found")
     wanted = {w.upper() for w in only} if only else None
-    planned: list[_Planned] = []
-    statuses: list[str] = []
+    planned = []
     for path in files:
-        if wanted and path.stem.upper() not in wanted:
-            continue
         item = _plan_one(path, formats, timeout)
-        if wanted and item.outcome.project_id.upper() not in wanted and path.stem.upper() not in wanted:
-            continue
-        planned.append(item)
-        if item.params is not None and item.params.period:
-            statuses.append(item.params.period)
+        if wanted is None or {path.stem.upper(), item.outcome.project_id.upper()} & wanted:
+            planned.append(item)
     if wanted and not planned:
         raise PmoError(f"--only {','.join(sorted(wanted))}: no such project in {params_dir}")
-    resolved = period or (max(statuses) if statuses else f"{dt.date.today():%Y-%m}")
+    months = [f"{p.data.info.status_date:%Y-%m}" for p in planned if p.data is not None]
+    resolved = period or max(months, default=f"{dt.date.today():%Y-%m}")
+    notebook, template = PROJECT_NOTEBOOK.read_bytes(), _template_digest()
     for item in planned:
-        _finish_plan(item, resolved, notebook)
+        _finish_plan(item, resolved, notebook, template)
     return resolved, planned
 
 
 def _plan_one(path: Path, formats: Sequence[str] | None, timeout: int | None) -> _Planned:
     outcome = Outcome(path.stem.upper(), str(path), FAILED)
     try:
-        params = load_params(path)
+        params = load_params(path).with_overrides(formats=formats, timeout=timeout)
         data = read_workbook(params.workbook)
     except PmoError as exc:
         outcome.error = str(exc)
         return _Planned(outcome)
     outcome.project_id, outcome.name = data.info.project_id, data.info.name
-    changes: dict[str, Any] = {"period": params.period or f"{data.info.status_date:%Y-%m}"}
-    if formats:
-        changes["formats"] = tuple(formats)
-    if timeout:
-        changes["timeout"] = timeout
-    status = f"{data.info.status_date:%Y-%m}"
-    if params.project_id and params.project_id != data.info.project_id:
-        outcome.error = (
-            f"{path}: project_id is {params.project_id} but {params.workbook.name} is project {data.info.project_id}"
-        )
-        return _Planned(outcome)
-    params = replace(params, **changes)
-    outcome.inputs = {"status_month": status}
-    return _Planned(outcome, params)
+    return _Planned(outcome, params, data)
 
 
-def _finish_plan(item: _Planned, period: str, notebook: bytes) -> None:
-    params, outcome = item.params, item.outcome
-    if params is None:
+def _finish_plan(item: _Planned, period: str, notebook: bytes, template: str) -> None:
+    """Refuse a project that has not reported for ``period``; fingerprint and package the rest."""
+    outcome = item.outcome
+    if item.params is None or item.data is None:
         return
-    status = outcome.inputs.pop("status_month")
-    if status != period:
-        outcome.error = (
-            f"{outcome.project_id}: the workbook's status date is {status}, not {period}; "
-            f"the project has not reported for {period}"
-        )
-        item.params = None
+    params = replace(item.params, period=period)
+    try:
+        check_identity(params, item.data)
+    except PmoError as exc:
+        outcome.error = str(exc)
         return
-    params = replace(params, period=period)
     book = params.workbook.read_bytes()
     notebook = params.notebook.read_bytes() if params.notebook else notebook
     settings = params.to_dict() | {"workbook": params.workbook.name}
@@ -249,10 +231,9 @@ def _finish_plan(item: _Planned, period: str, notebook: bytes) -> None:
         "workbook": _digest(book),
         "params": _digest(json.dumps(settings, sort_keys=True).encode()),
         "notebook": _digest(notebook),
-        "template": _template_digest(),
+        "template": template,
         "package": __version__,
     }
-    item.params = params
     carried = params.to_dict()
     carried["execution"]["notebook"] = None  # the notebook travels as bytes
     item.task = ProjectTask(outcome.project_id, carried, params.workbook.name, book, notebook)
@@ -283,8 +264,8 @@ def run_batch(
     each project finishes. Never raises for one project's failure.
     """
     start = time.perf_counter()
-    notebook = PROJECT_NOTEBOOK.read_bytes()
-    resolved, planned = _plan(Path(params_dir), period, only, formats, timeout, notebook)
+    check_overrides(period=period, formats=formats, timeout=timeout)
+    resolved, planned = _plan(Path(params_dir), period, only, formats, timeout)
     out_dir = Path(output) / resolved
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = _previous_outcomes(out_dir)
@@ -313,7 +294,7 @@ def run_batch(
             for item in todo:
                 if item.outcome.status == FAILED and not item.outcome.error:
                     item.outcome.status, item.outcome.error = CANCELLED, "batch interrupted"
-            _sweep_staging(out_dir)
+            sweep_staging(out_dir)
             outcomes = [p.outcome for p in planned]
             _carry_forward(outcomes, previous, only)
             result_ = BatchResult(resolved, out_dir, outcomes, 0.0)
@@ -480,7 +461,9 @@ def _worker_init() -> None:
     worker then unwinds (temporary files removed, kernel shut down), an idle one exits."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
-    atexit.register(_KERNEL.discard)
+    # Pool workers leave through os._exit (atexit never runs); multiprocessing's own
+    # finalizers do run, so the warm kernel and its socket folder go with the worker.
+    multiprocessing.util.Finalize(None, _KERNEL.discard, exitpriority=10)
 
 
 def _stop_worker(signum: int, frame: Any) -> None:
@@ -559,12 +542,6 @@ def _overall_rag(folder: Path) -> str:
         return str(metrics["rag"]["overall"]["status"])
     except (OSError, ValueError, KeyError, TypeError):
         return ""
-
-
-def _sweep_staging(out_dir: Path) -> None:
-    """Remove staging/backup folders left by a killed worker (never a finished report)."""
-    for path in out_dir.glob(".*.staging-*"):
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def _write_manifest(

@@ -39,7 +39,8 @@ EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
 
 def _friendly(func: F) -> F:
-    """Turn library errors into one line on stderr and exit status 1."""
+    """Turn library errors, and files or folders that cannot be written, into one line on
+    stderr and exit status 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -47,7 +48,10 @@ def _friendly(func: F) -> F:
             return func(*args, **kwargs)
         except PmoError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
-            sys.exit(EXIT_ERRORS)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.secho(f"error: {where}{exc.strerror or exc}", fg="red", err=True)
+        sys.exit(EXIT_ERRORS)
 
     return wrapper  # type: ignore[return-value]
 
@@ -212,36 +216,35 @@ def demo(out: Path) -> None:
         raise PmoError(f"{failed} demo workbook(s) failed the check")
 
 
-def _period(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
-    if value is not None and _month(_, __, value) is None:
-        raise click.BadParameter(f"{value!r} is not a month; use YYYY-MM")
-    return None if value is None else f"{_month(_, __, value):%Y-%m}"
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    month = _month(ctx, param, value)
+    return None if month is None else f"{month:%Y-%m}"
 
 
 def _formats(_: click.Context, __: click.Parameter, value: str | None) -> list[str] | None:
     return None if value is None else [f.strip().lower() for f in value.split(",") if f.strip()]
 
 
+def _report_options(what: str) -> Callable[[F], F]:
+    """--period, --format and --output, shared by ``run`` and ``batch``."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--output",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=OUTPUT_DIR,
+            show_default=True,
+            help=f"Output root; {what}.",
+        )(func)
+        func = click.option("--format", "formats", callback=_formats, help="Comma-separated: html,pdf.")(func)
+        return click.option("--period", callback=_period, help="Reporting month YYYY-MM.")(func)
+
+    return decorate
+
+
 @main.command("run")
 @click.argument("params_file", type=click.Path(path_type=Path))
-@click.option(
-    "--period",
-    callback=_period,
-    help="Reporting month YYYY-MM (default: the workbook's status date).",
-)
-@click.option(
-    "--format",
-    "formats",
-    callback=_formats,
-    help="Comma-separated: html,pdf (default: the params file).",
-)
-@click.option(
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=OUTPUT_DIR,
-    show_default=True,
-    help="Output root; reports go to OUTPUT/<period>/<project>/.",
-)
+@_report_options("the report goes to OUTPUT/<period>/<project>/")
 @_friendly
 def run(params_file: Path, period: str | None, formats: list[str] | None, output: Path) -> None:
     """Run one project's status report (HTML, PDF, metrics) from its parameter file."""
@@ -254,20 +257,12 @@ def run(params_file: Path, period: str | None, formats: list[str] | None, output
 
 @main.command("batch")
 @click.argument("params_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("params"))
-@click.option("--period", callback=_period, help="Reporting month YYYY-MM (default: the latest status date).")
+@_report_options("the batch writes OUTPUT/<period>/")
 @click.option("--jobs", type=click.IntRange(1), help="Parallel worker processes (default: CPU count).")
 @click.option("--only", help="Comma-separated project IDs to run (others keep last run's outputs).")
 @click.option("--force", is_flag=True, help="Rerun projects whose inputs have not changed.")
-@click.option("--format", "formats", callback=_formats, help="Comma-separated: html,pdf.")
 @click.option("--timeout", type=click.IntRange(5), help="Seconds per notebook cell before a project fails.")
 @click.option("--scheduler", help="Dask scheduler address (tcp://host:8786) to run on a cluster.")
-@click.option(
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=OUTPUT_DIR,
-    show_default=True,
-    help="Output root; the batch writes OUTPUT/<period>/.",
-)
 @_friendly
 def batch(
     params_dir: Path,

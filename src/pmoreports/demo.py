@@ -249,14 +249,14 @@ def build_demo_project(spec: DemoProject, seed: int = SEED) -> ProjectData:
                 cost = bac * cat_shares[w][c] * delta / spec.cpi * noise
                 actuals.append((w, cat, month, _round(cost, 10)))
     data = ProjectData(
-        info=_info(spec, planned, rng),
+        info=_info(spec, planned),
         budget=_frame(budget, (C.WBS, C.CATEGORY, C.MONTH, C.VALUE)),
         actuals=_frame(actuals, (C.WBS, C.CATEGORY, C.MONTH, C.VALUE)),
         progress=_frame(progress, (C.WBS, C.MONTH, C.VALUE)),
         forecast=_forecast(spec, remaining, rng),
         changes=_changes(spec, rng),
         risks=_risks(spec, rng),
-        milestones=_milestones(spec, planned, elapsed),
+        milestones=_milestones(spec, planned),
         benefits=_benefits(spec, planned),
     )
     if spec.with_warnings:
@@ -308,7 +308,7 @@ def _planned_at(plan: list[float], t: float) -> float:
 # -- project fields and lists -------------------------------------------------------------------
 
 
-def _info(spec: DemoProject, planned: tuple[dt.date, ...], rng: np.random.Generator) -> ProjectInfo:
+def _info(spec: DemoProject, planned: tuple[dt.date, ...]) -> ProjectInfo:
     health = {
         "on track": "Delivery is on plan and slightly under budget.",
         "over budget": "Contractor rates and equipment prices are above the baseline.",
@@ -433,7 +433,7 @@ def _risks(spec: DemoProject, rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def _milestones(spec: DemoProject, planned: tuple[dt.date, ...], elapsed: int) -> pd.DataFrame:
+def _milestones(spec: DemoProject, planned: tuple[dt.date, ...]) -> pd.DataFrame:
     rows = []
     for i, w in enumerate(spec.wbs[:6]):
         base_m = min(len(planned) - 1, round(len(planned) * (i + 1) / min(len(spec.wbs), 6)) - 1)

@@ -16,7 +16,6 @@ import dataclasses
 import datetime as dt
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import pandas as pd
 
 from . import columns as col
 from . import glossary as g
+from ._files import atomic_write_text
 from .business_case import BusinessCase, project_business_case
 from .costs import (
     burn_rate,
@@ -268,17 +268,6 @@ def _metric_rows(metrics: ProjectMetrics) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_metrics(metrics: ProjectMetrics, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write :data:`METRICS_FILES` into ``out_dir`` (created if needed); return the paths.
 
@@ -301,9 +290,9 @@ def write_metrics(metrics: ProjectMetrics, out_dir: str | os.PathLike[str]) -> l
         "business_case.csv": metrics.business_case.flows,
     }
     written = [folder / "metrics.json"]
-    _write_atomic(written[0], metrics_json(metrics))
+    atomic_write_text(written[0], metrics_json(metrics))
     for name, frame in frames.items():
         path = folder / name
-        _write_atomic(path, frame.to_csv(index=False, date_format="%Y-%m-%d"))
+        atomic_write_text(path, frame.to_csv(index=False, date_format="%Y-%m-%d"))
         written.append(path)
     return written

@@ -16,8 +16,8 @@ from __future__ import annotations
 import copy
 import difflib
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULTS_NAME",
     "FORMATS",
     "ProjectParams",
+    "check_overrides",
     "load_params",
     "params_files",
     "params_from_dict",
@@ -37,6 +38,7 @@ __all__ = [
 
 DEFAULTS_NAME = "_defaults.yaml"
 FORMATS = ("html", "pdf")
+_MIN_TIMEOUT = 5
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 BUILTIN_DEFAULTS: dict[str, Any] = {
@@ -79,6 +81,18 @@ class ProjectParams:
     timeout: int = 600
     notebook: Path | None = None
 
+    def with_overrides(
+        self, *, period: str | None = None, formats: Sequence[str] | None = None, timeout: int | None = None
+    ) -> ProjectParams:
+        """These parameters with command-line overrides, validated like the file's values."""
+        check_overrides(period=period, formats=formats, timeout=timeout)
+        changes: dict[str, Any] = {"period": period, "formats": tuple(dict.fromkeys(formats or ())), "timeout": timeout}
+        return replace(self, **{k: v for k, v in changes.items() if v})
+
+    def metrics_options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`pmoreports.metrics.project_metrics` set by these parameters."""
+        return {"thresholds": self.rag, "burn_months": self.burn_rate_months, "top_n": self.top_risks}
+
     def to_dict(self) -> dict[str, Any]:
         """Plain, YAML/JSON-ready form (the shape of a parameter file), used to inject
         the parameters into the notebook and to fingerprint a run."""
@@ -101,6 +115,21 @@ class ProjectParams:
                 "notebook": str(self.notebook) if self.notebook else None,
             },
         }
+
+
+def check_overrides(
+    *, period: str | None = None, formats: Sequence[str] | None = None, timeout: int | None = None
+) -> None:
+    """Raise :class:`ParamsError` listing every bad command-line override."""
+    problems = []
+    if period is not None and not _PERIOD.match(period):
+        problems.append(f"--period is {period!r}; expected a month as YYYY-MM")
+    if formats is not None and (not formats or any(f not in FORMATS for f in formats)):
+        problems.append(f"--format is {','.join(formats) or 'empty'}; expected a list from {','.join(FORMATS)}")
+    if timeout is not None and not timeout >= _MIN_TIMEOUT:
+        problems.append(f"--timeout is {timeout}; expected a whole number >= {_MIN_TIMEOUT}")
+    if problems:
+        raise ParamsError("\n".join(problems))
 
 
 def params_files(folder: Path) -> list[Path]:
@@ -237,7 +266,7 @@ def _validate(v: dict[str, Any], path: Path, origin: dict[str, Path], problems: 
         ("charts.height", charts["height"], 100),
         ("metrics.burn_rate_months", metrics["burn_rate_months"], 1),
         ("metrics.top_risks", metrics["top_risks"], 1),
-        ("execution.timeout", execution["timeout"], 5),
+        ("execution.timeout", execution["timeout"], _MIN_TIMEOUT),
     ):
         check(key, value, _at_least(low), f"a whole number >= {low}")
     custom = execution["notebook"]

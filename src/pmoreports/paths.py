@@ -20,6 +20,8 @@ __all__ = [
     "PARAMS_DIR",
     "PORTFOLIO_NOTEBOOK",
     "PROJECT_NOTEBOOK",
+    "REPORT_CSS",
+    "REPORT_TEMPLATE_DIR",
     "TEMPLATES_DIR",
     "blank_template_path",
 ]
@@ -36,6 +38,9 @@ BLANK_TEMPLATE_NAME = "pmoreports_project_template.xlsx"
 NOTEBOOKS_DIR = KIT_ROOT / "notebooks"
 PROJECT_NOTEBOOK = NOTEBOOKS_DIR / "project_status.ipynb"
 PORTFOLIO_NOTEBOOK = NOTEBOOKS_DIR / "portfolio_summary.ipynb"
+REPORT_TEMPLATE_DIR = KIT_ROOT / "templates" / "report"
+"""nbconvert templates of the reports (the ``pmo`` template and its print CSS)."""
+REPORT_CSS = REPORT_TEMPLATE_DIR / "pmo" / "report.css"
 
 
 def blank_template_path(root: Path = KIT_ROOT) -> Path:

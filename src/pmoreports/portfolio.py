@@ -29,19 +29,14 @@ from IPython.core.display import HTML
 from . import charts
 from . import columns as C
 from . import glossary as g
+from ._files import atomic_write_bytes, atomic_write_text
 from ._format import NA, esc, fmt_date, fmt_index, fmt_money, fmt_pct, html_table, rag_badge
 from .charts_display import set_static
 from .errors import ParamsError, PmoError, ReportError
-from .evm import portfolio_evm
+from .evm import finite_float, portfolio_evm
 from .params import params_files
-from .paths import PORTFOLIO_NOTEBOOK
-from .render import (
-    atomic_write_bytes,
-    atomic_write_text,
-    html_to_pdf,
-    notebook_to_html,
-    sanitize_html,
-)
+from .paths import PORTFOLIO_NOTEBOOK, REPORT_CSS
+from .render import html_to_pdf, notebook_to_html, sanitize_html
 from .report import ProjectReport
 from .run import WarmKernel, execute_notebook
 from .schema import SCHEMA
@@ -100,6 +95,10 @@ class PortfolioSettings:
             raise ParamsError(f"{where}: page_size is {settings.page_size!r}; expected A4 or Letter")
         return settings
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain form (what ``_portfolio.yaml`` holds), for the notebook's parameters."""
+        return vars(self) | {"fx": dict(self.fx)}
+
     def rate(self, currency: str) -> float | None:
         """Value of one unit of ``currency`` in the reporting currency (None if unknown)."""
         return 1.0 if currency == self.currency else self.fx.get(currency)
@@ -121,19 +120,20 @@ def load_portfolio(params_folder: str | Path) -> list[ProjectReport]:
 
 def portfolio_table(reports: Sequence[ProjectReport]) -> pd.DataFrame:
     """One row per project: identity, RAG per dimension and the headline metrics."""
-    rows = []
-    for r in reports:
-        m = r.metrics
-        row: dict[str, object] = {
-            C.PROJECT: m.project_id,
-            "name": m.name,
-            C.PROGRAMME: m.programme,
-            "currency": m.currency,
-        }
-        row |= {f"rag_{k}": v.status for k, v in m.rag.items()}
-        row |= {k: m.status[k].value for k in PORTFOLIO_COLUMNS}
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame([_project_row(r.metrics.to_dict()) for r in reports])
+
+
+def _project_row(m: Mapping[str, Any]) -> dict[str, Any]:
+    """Identity, RAG per dimension and headline metrics of one ``metrics.json`` mapping."""
+    info, status = m["project"], m["status"]
+    row: dict[str, Any] = {
+        C.PROJECT: info["project_id"],
+        "name": info["name"],
+        C.PROGRAMME: info["programme"] or "(none)",
+        "currency": info["currency"],
+    }
+    row |= {f"rag_{k}": v["status"] for k, v in m["rag"].items()}
+    return row | {k: status[k]["value"] for k in PORTFOLIO_COLUMNS}
 
 
 # -- the portfolio report -----------------------------------------------------------------------
@@ -194,16 +194,8 @@ class PortfolioReport:
         """One row per reporting project, money also converted to the reporting currency."""
         rows = []
         for pid, m in self.projects.items():
-            s, info, rate = m["status"], m["project"], self.settings.rate(m["project"]["currency"])
-            row: dict[str, Any] = {
-                C.PROJECT: pid,
-                "name": info["name"],
-                C.PROGRAMME: info["programme"] or "(none)",
-                "currency": info["currency"],
-                "fx": rate,
-            }
-            row |= {f"rag_{k}": v["status"] for k, v in m["rag"].items()}
-            row |= {k: s[k]["value"] for k in PORTFOLIO_COLUMNS}
+            s, rate = m["status"], self.settings.rate(m["project"]["currency"])
+            row = _project_row(m) | {"fx": rate}
             for k in (g.BAC, g.AC, g.EAC, g.VAC):
                 row[f"{k}_rc"] = None if rate is None or s[k]["value"] is None else s[k]["value"] * rate
             old = self.previous.get(pid)
@@ -300,10 +292,10 @@ class PortfolioReport:
             rows.append(
                 [
                     esc(r[C.PROGRAMME]),
-                    *(esc(fmt_money(_f(r[k]))) for k in (g.PV, g.EV, g.AC, g.BAC, g.EAC)),
-                    esc(fmt_index(_f(r[g.CPI]))),
-                    esc(fmt_index(_f(r[g.SPI]))),
-                    esc(fmt_index(_f(r[g.SPI_T]))),
+                    *(esc(fmt_money(finite_float(r[k]))) for k in (g.PV, g.EV, g.AC, g.BAC, g.EAC)),
+                    esc(fmt_index(finite_float(r[g.CPI]))),
+                    esc(fmt_index(finite_float(r[g.SPI]))),
+                    esc(fmt_index(finite_float(r[g.SPI_T]))),
                 ]
             )
         missing = [pid for pid, m in self.projects.items() if self.settings.rate(m["project"]["currency"]) is None]
@@ -424,10 +416,6 @@ class PortfolioReport:
         return _html(html_table(["Project", "Name", "Reason"], body, numeric=[False] * 3))
 
 
-def _f(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
-
-
 def _metrics_of(folder: Path, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     out = {}
     for pid in ids:
@@ -456,7 +444,8 @@ def _sortable_table(t: pd.DataFrame, cols: Sequence[tuple[str, str, Any]]) -> st
     for n, (_, r) in enumerate(t.iterrows()):
         style = ";".join(f"--r{i}:{ranks[key][n]}" for i, (_, key, _) in enumerate(cols))
         cells = "".join(
-            f"<td>{fmt(r[key]) if fmt in (esc, rag_badge) else esc(fmt(_f(r[key])))}</td>" for _, key, fmt in cols
+            f"<td>{fmt(r[key]) if fmt in (esc, rag_badge) else esc(fmt(finite_float(r[key])))}</td>"
+            for _label, key, fmt in cols
         )
         rows.append(f'<tr style="{style}">{cells}</tr>')
     widths = " ".join("minmax(0, 2fr)" if key == "name" else "minmax(0, 1fr)" for _, key, _ in cols)
@@ -523,10 +512,13 @@ def write_portfolio(period_dir: Path, params_dir: Path | None = None, kernel: Wa
     ``kernel``: a warm kernel to reuse (the batch passes a worker's); default a fresh one.
     """
     settings = PortfolioSettings.load(params_dir)
-    report = PortfolioReport.load(period_dir, settings=vars(settings) | {"fx": dict(settings.fx)})
-    written = [_write_index(report), _write_excel(report)]
-    if report.projects:
-        written += _run_notebook(period_dir, settings, kernel)
+    report = PortfolioReport.load(period_dir, settings=settings.to_dict())
+    written = [_write_excel(report)]
+    try:
+        if report.projects:
+            written += _run_notebook(period_dir, settings, kernel)
+    finally:  # the index links what exists, even when the portfolio pages failed
+        written.append(_write_index(report))
     return written
 
 
@@ -535,7 +527,7 @@ def _run_notebook(period_dir: Path, settings: PortfolioSettings, kernel: WarmKer
     parameters = {
         "period_dir": str(period_dir.resolve()),
         "static": True,
-        "settings": vars(settings) | {"fx": dict(settings.fx)},
+        "settings": settings.to_dict(),
     }
     execute_notebook(PORTFOLIO_NOTEBOOK, executed, parameters, label="portfolio summary", kernel=kernel)
     nb = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
@@ -548,7 +540,7 @@ def _run_notebook(period_dir: Path, settings: PortfolioSettings, kernel: WarmKer
 
 def _write_index(report: PortfolioReport) -> Path:
     """``index.html``: links to the portfolio report and every project's HTML and PDF."""
-    css = (Path(__file__).resolve().parents[2] / "templates" / "report" / "pmo" / "report.css").read_text()
+    css = REPORT_CSS.read_text(encoding="utf-8")
     rows = []
     for p in sorted(report.manifest["projects"], key=lambda p: p["project_id"]):
         pid, status = p["project_id"], p["status"]
@@ -562,7 +554,7 @@ def _write_index(report: PortfolioReport) -> Path:
             [
                 esc(pid),
                 esc(p.get("name", "")),
-                rag_badge(p.get("rag") or "grey") if status != "failed" else rag_badge("grey", "no report"),
+                rag_badge(p.get("rag") or "grey") if status in ("ok", "skipped") else rag_badge("grey", "no report"),
                 esc(status),
                 links or NA,
                 note,
@@ -572,7 +564,7 @@ def _write_index(report: PortfolioReport) -> Path:
     portfolio = " ".join(
         f'<a href="portfolio.{ext}">{ext.upper()}</a>'
         for ext in ("html", "pdf")
-        if (report.period_dir / f"portfolio.{ext}").is_file() or report.projects
+        if (report.period_dir / f"portfolio.{ext}").is_file()
     )
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     page = (

@@ -10,15 +10,9 @@ then :func:`sanitize_html`) -> ``html_to_pdf`` (WeasyPrint, print CSS).
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
 import re
-import shutil
-import tempfile
-import uuid
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,8 +23,10 @@ from IPython.core.display import HTML
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
+from ._files import atomic_write_bytes, atomic_write_text, staged_output_dir
 from ._format import text_html
 from .charts_display import vegalite_svg
+from .paths import REPORT_TEMPLATE_DIR
 
 __all__ = [
     "PAGE_SIZES",
@@ -68,19 +64,6 @@ _CSS_IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
 _CSS_EXPRESSION = re.compile(r"expression\s*\(", re.IGNORECASE)
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 _VEGALITE = re.compile(r"application/vnd\.vegalite\.v\d+\+json")
-
-
-def _template_dir() -> Path:
-    """Directory holding the ``pmo`` nbconvert template (the repo's ``templates/report``).
-
-    The package is installed editable, so the repository copy is used; a copy
-    shipped as package data (``pmoreports/templates/report``) is the fallback.
-    """
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parents[1] / "templates" / "report", here / "templates" / "report"):
-        if (candidate / TEMPLATE_NAME / "index.html.j2").is_file():
-            return candidate
-    raise FileNotFoundError(f"report template '{TEMPLATE_NAME}' not found next to {here}")
 
 
 def _page_size(page_size: str) -> str:
@@ -134,7 +117,7 @@ def notebook_to_html(
         {
             "HTMLExporter": {
                 "template_name": TEMPLATE_NAME,
-                "extra_template_basedirs": [str(_template_dir())],
+                "extra_template_basedirs": [str(REPORT_TEMPLATE_DIR)],
                 "exclude_input": True,
                 "exclude_input_prompt": True,
                 "exclude_output_prompt": True,
@@ -229,76 +212,3 @@ def text_block(s: str | None) -> HTML:
     HTML all appear literally); see :func:`text_html`.
     """
     return HTML(text_html(s))  # type: ignore[no-untyped-call]
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):  # not supported on every platform/filesystem
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in the same directory,
-    fsync, ``os.replace``. Readers see the old file or the new one, never a part."""
-    target = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-    _fsync_dir(target.parent)
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
-    """Atomically write ``text`` (encoded, newlines untouched) to ``path``."""
-    atomic_write_bytes(path, text.encode(encoding))
-
-
-@contextlib.contextmanager
-def staged_output_dir(
-    final_dir: str | os.PathLike[str], *, keep_failed: str | os.PathLike[str] | None = None
-) -> Iterator[Path]:
-    """Yield an empty sibling directory to write a run's outputs into.
-
-    On success it replaces ``final_dir`` as a whole (old moved aside, new moved
-    in, old deleted). On any exception ``final_dir`` is untouched and the staging
-    directory is removed, or moved to ``keep_failed`` (replacing what was there)
-    so a partially executed notebook can be inspected.
-    """
-    final = Path(final_dir)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.staging-", dir=final.parent))
-    try:
-        yield stage
-    except BaseException:
-        if keep_failed is not None:
-            shutil.rmtree(keep_failed, ignore_errors=True)
-            with contextlib.suppress(OSError):
-                Path(keep_failed).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(stage, keep_failed)
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    backup = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-    had_old = final.exists()
-    if had_old:
-        os.replace(final, backup)
-    try:
-        os.replace(stage, final)
-    except BaseException:
-        if had_old:
-            os.replace(backup, final)
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    if had_old:
-        shutil.rmtree(backup, ignore_errors=True)
-    _fsync_dir(final.parent)

@@ -35,7 +35,7 @@ from ._format import (
     text_html,
 )
 from .charts_display import set_static
-from .evm import EAC_METHODS, Metric
+from .evm import EAC_METHODS, Metric, finite_float
 from .metrics import ProjectMetrics, project_metrics
 from .model import ProjectData
 from .params import ProjectParams, load_params, params_from_dict
@@ -84,7 +84,7 @@ class ProjectReport:
         else:
             raise ValueError("give params_file (a YAML parameter file) or params")
         data = read_workbook(p.workbook)
-        return cls(p, data, project_metrics(data, thresholds=p.rag))
+        return cls(p, data, project_metrics(data, **p.metrics_options()))
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -101,7 +101,7 @@ class ProjectReport:
 
     def _money(self, value: Any, *, signed: bool = False) -> str:
         """Money in a table cell: no currency code (the table caption says it)."""
-        return esc(fmt_money(_num(value), signed=signed))
+        return esc(fmt_money(finite_float(value), signed=signed))
 
     @property
     def _caption(self) -> str:
@@ -192,7 +192,7 @@ class ProjectReport:
                 self._money(r[g.ACTUAL_TO_DATE]),
                 self._money(r[g.SPEND_VARIANCE], signed=True),
                 self._money(r[g.EV]),
-                esc(fmt_index(_num(r[g.CPI]))),
+                esc(fmt_index(finite_float(r[g.CPI]))),
                 self._money(r[g.BAC]),
                 self._money(r[g.EAC]),
                 self._money(r[g.VAC], signed=True),
@@ -282,13 +282,13 @@ class ProjectReport:
 
     def risks_table(self) -> HTML:
         """Top risks by expected value, and exposure against contingency."""
-        top = self.metrics.top_risks.head(self.params.top_risks)
+        top = self.metrics.top_risks
         rows = [
             [
                 esc(r[C.RISK_ID]),
                 esc(r[C.TITLE]),
                 esc(r[C.CATEGORY]),
-                esc(fmt_pct(_num(r["probability_fraction"]), 0)),
+                esc(fmt_pct(finite_float(r["probability_fraction"]), 0)),
                 self._money(r[C.COST_IMPACT]),
                 self._money(r["expected_value"]),
                 esc(r[C.OWNER]),
@@ -314,7 +314,7 @@ class ProjectReport:
             else ("<p>No open risks.</p>")
         )
         e = self.metrics.risk_exposure
-        facts = " ".join(f"{esc(_name(k))}: <strong>{self._metric(m)}</strong>." for k, m in e.items())
+        facts = " ".join(f"{esc(g.explain(k).name)}: <strong>{self._metric(m)}</strong>." for k, m in e.items())
         return _html(f"{table}<p>{facts}</p>")
 
     def changes_table(self) -> HTML:
@@ -364,7 +364,9 @@ class ProjectReport:
             g.REALISED_RISKS_COST,
             g.CONTINGENCY_REMAINING,
         )
-        reserve = " ".join(f"{esc(_name(k))}: <strong>{self._metric(costs[k])}</strong>." for k in keys if k in costs)
+        reserve = " ".join(
+            f"{esc(g.explain(k).name)}: <strong>{self._metric(costs[k])}</strong>." for k in keys if k in costs
+        )
         return _html(f"{table}<p>{reserve}</p>{detail}")
 
     def business_case_table(self) -> HTML:
@@ -372,7 +374,7 @@ class ProjectReport:
         bc = self.metrics.business_case
         keys = (g.NPV, g.IRR, g.ROI, g.PAYBACK, g.DISCOUNTED_PAYBACK, g.BCR)
         rows = [
-            [esc(_name(k)), self._metric(bc.metrics[k]), esc(bc.metrics[k].reason_text)]
+            [esc(g.explain(k).name), self._metric(bc.metrics[k]), esc(bc.metrics[k].reason_text)]
             for k in keys
             if k in bc.metrics
         ]
@@ -449,15 +451,6 @@ class ProjectReport:
         )
         rows = [[esc(e.name), esc(e.formula), esc(e.good)] for e in (g.explain(k) for k in keys)]
         return _html(html_table(["Metric", "Formula", "What good looks like"], rows, numeric=[False] * 3))
-
-
-def _name(key: str) -> str:
-    entry = g.GLOSSARY.get(key)
-    return entry.name if entry else key.replace("_", " ").capitalize()
-
-
-def _num(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
 
 
 def _sub(a: float | None, b: float | None) -> float | None:

@@ -10,16 +10,13 @@ partially executed notebook of a failed run is kept under
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import functools
 import shutil
 import subprocess
 import tempfile
 import time
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +28,13 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.exceptions import PapermillExecutionError
 from traitlets import CaselessStrEnum
 
+from ._files import atomic_write_bytes, atomic_write_text, staged_output_dir
 from .errors import ParamsError, ReportError
 from .metrics import project_metrics, write_metrics
 from .model import ProjectData
-from .params import FORMATS, ProjectParams, load_params
+from .params import ProjectParams, load_params
 from .paths import OUTPUT_DIR, PROJECT_NOTEBOOK
-from .render import (
-    atomic_write_bytes,
-    atomic_write_text,
-    html_to_pdf,
-    notebook_to_html,
-    staged_output_dir,
-)
+from .render import html_to_pdf, notebook_to_html
 from .workbook import read_workbook
 
 __all__ = [
@@ -51,6 +43,7 @@ __all__ = [
     "IpcKernelManager",
     "RunResult",
     "WarmKernel",
+    "check_identity",
     "execute_notebook",
     "execute_report",
     "run_project",
@@ -71,14 +64,20 @@ class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
     """Kernel manager whose kernel talks over Unix sockets in a private temp folder.
 
     No TCP ports are allocated, so many kernels can start at once without port
-    races, and nothing is sent over plaintext TCP.
+    races, and nothing is sent over plaintext TCP. The folder goes with the kernel.
     """
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.ip = str(_ipc_dir() / f"kernel-{uuid.uuid4().hex[:12]}")
+        self._socket_dir = tempfile.mkdtemp(prefix="pmoreports-kernel-")
+        self.ip = str(Path(self._socket_dir) / "kernel")
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd: list[str] = super().format_kernel_cmd(extra_arguments)
@@ -132,14 +131,6 @@ def _with_reset(notebook: Path, target: Path) -> Path:
     return target
 
 
-@functools.cache
-def _ipc_dir() -> Path:
-    """One private folder per process for kernel sockets, removed at exit."""
-    path = Path(tempfile.mkdtemp(prefix="pmoreports-kernels-"))
-    atexit.register(shutil.rmtree, path, ignore_errors=True)
-    return path
-
-
 @dataclass(frozen=True)
 class RunResult:
     """What one run produced: the project, the period (``YYYY-MM``), the output folder
@@ -166,27 +157,15 @@ def run_project(
     :class:`~pmoreports.errors.PmoError` subclass with a one-paragraph message on
     any failure (bad parameters, bad workbook, stale period, failing cell).
     """
-    params = load_params(params_path)
-    params = _override(params, period, formats)
+    params = load_params(params_path).with_overrides(period=period, formats=formats)
     data = read_workbook(params.workbook)
     chosen = Path(notebook) if notebook else (params.notebook or PROJECT_NOTEBOOK)
     return execute_report(params, data, output=Path(output), notebook=chosen)
 
 
-def _override(params: ProjectParams, period: str | None, formats: Sequence[str] | None) -> ProjectParams:
-    changes: dict[str, Any] = {}
-    if period is not None:
-        changes["period"] = period
-    if formats is not None:
-        unknown = [f for f in formats if f not in FORMATS]
-        if unknown or not formats:
-            raise ParamsError(f"--format: {', '.join(unknown) or 'nothing'} given; expected {', '.join(FORMATS)}")
-        changes["formats"] = tuple(dict.fromkeys(formats))
-    return replace(params, **changes) if changes else params
-
-
-def _check_identity(params: ProjectParams, data: ProjectData) -> str:
-    """The period to report; refuses a stale workbook or one of another project."""
+def check_identity(params: ProjectParams, data: ProjectData) -> str:
+    """The period to report (``YYYY-MM``): the workbook's status month. Refuses a workbook
+    of another project, or one whose status month is not ``params.period`` (stale)."""
     info = data.info
     status = f"{info.status_date:%Y-%m}"
     if params.project_id and params.project_id != info.project_id:
@@ -216,9 +195,9 @@ def execute_report(
     ``kernel``: a warm kernel to reuse (batch workers); default a fresh kernel.
     """
     start = time.perf_counter()
-    period = _check_identity(params, data)
+    period = check_identity(params, data)
     project = data.info.project_id
-    metrics = project_metrics(data, thresholds=params.rag)
+    metrics = project_metrics(data, **params.metrics_options())
     final = output / period / project
     injected = {"params": params.to_dict() | {"period": period}, "static": True}
     with staged_output_dir(final, keep_failed=output / period / FAILED_DIR / project) as stage:

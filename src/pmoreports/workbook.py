@@ -133,8 +133,7 @@ class _Reader:
         project_rows = self.sheet(self.schema.project.name)
         version = self.check_version(project_rows)
         info = self.project(project_rows) if project_rows is not None else None
-        status = info.status_date if info else None
-        budget, actuals, progress = (self.grid(g, status) for g in self.schema.grids)
+        budget, actuals, progress = (self.grid(g) for g in self.schema.grids)
         forecast, changes, risks, milestones, benefits = (self.table(t) for t in self.schema.tables)
         if info is None or budget is None or actuals is None or progress is None:
             return None
@@ -295,7 +294,7 @@ class _Reader:
 
     # -- Grids --------------------------------------------------------------------------------
 
-    def grid(self, grid: GridSheet, status: dt.date | None) -> _Grid | None:
+    def grid(self, grid: GridSheet) -> _Grid | None:
         found = self.sheet_with_header(grid.name, grid.row_fields[0].header)
         if found is None:
             return None
