@@ -93,19 +93,33 @@ class ProjectReport:
         """ISO currency code of all money in the report."""
         return self.data.info.currency
 
-    def _m(self, key: str, currency: bool = True) -> str:
-        return metric_html(self.metrics.status[key], self.currency if currency else "")
+    def _m(self, key: str) -> str:
+        return metric_html(self.metrics.status[key], self.currency)
 
     def _metric(self, metric: Metric) -> str:
         return metric_html(metric, self.currency)
 
+    @property
+    def _scale(self) -> int:
+        """Tables show thousands when the budget reaches 100 million (e.g. JPY), so that
+        nine money columns still fit an A4 page."""
+        return 1000 if (self.metrics.status[g.BAC].value or 0.0) >= 1e8 else 1
+
     def _money(self, value: Any, *, signed: bool = False) -> str:
-        """Money in a table cell: no currency code (the table caption says it)."""
-        return esc(fmt_money(finite_float(value), signed=signed))
+        """Money in a table cell, in the caption's unit (no currency code)."""
+        number = finite_float(value)
+        return esc(fmt_money(None if number is None else number / self._scale, signed=signed))
+
+    def _money_metric(self, metric: Metric) -> str:
+        """A money metric in a table cell; "n/a" with the reason when undefined."""
+        return self._money(metric.value) if metric.defined else metric_html(metric)
+
+    def _caption_for(self, what: str = "Amounts") -> str:
+        return f"{what} in {self.currency}{' thousands' if self._scale > 1 else ''}"
 
     @property
     def _caption(self) -> str:
-        return f"Amounts in {self.currency}"
+        return self._caption_for()
 
     # -- sections -------------------------------------------------------------------------------
 
@@ -208,8 +222,8 @@ class ProjectReport:
                 self._money(_sub(total[g.PV].value, total[g.AC].value), signed=True),
                 self._money(total[g.EV].value),
                 self._m(g.CPI),
-                self._m(g.BAC, False),
-                self._m(g.EAC, False),
+                self._money_metric(total[g.BAC]),
+                self._money_metric(total[g.EAC]),
                 self._money(total[g.VAC].value, signed=True),
             ]
         )
@@ -228,7 +242,7 @@ class ProjectReport:
                 [
                     esc(g.explain(key).name.replace(" (EAC)", "") + chosen),
                     esc(g.explain(key).formula),
-                    metric_html(eac),
+                    self._money_metric(eac),
                     self._money(etc),
                     self._money(vac, signed=True),
                 ]
@@ -352,7 +366,7 @@ class ProjectReport:
                 [_CHANGES.header(k) for k in (C.CHANGE_ID, C.RAISED, C.TITLE, C.TYPE, C.STATUS, C.COST_IMPACT)],
                 log_rows,
                 numeric=[False, False, False, False, False, True],
-                caption=f"Change log ({self.currency})",
+                caption=self._caption_for("Change log, amounts"),
             )
             if log_rows
             else ""
@@ -403,7 +417,7 @@ class ProjectReport:
                 ],
                 flow_rows,
                 numeric=[False] + [True] * 5,
-                caption=f"Yearly cash flows ({self.currency})",
+                caption=self._caption_for("Yearly cash flows"),
             )
             if flow_rows
             else ""
