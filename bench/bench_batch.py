@@ -27,8 +27,8 @@ from pathlib import Path
 
 import openpyxl
 
-from pmoreports.demo import DEMO_PROJECTS, SEED, build_demo_project
-from pmoreports.template import write_project_workbook
+from pmoreports.workbook.demo import DEMO_PROJECTS, SEED, build_demo_project
+from pmoreports.workbook.template import write_project_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "project_status.ipynb"

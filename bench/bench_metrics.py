@@ -6,8 +6,8 @@ Run: ``python bench/bench_metrics.py`` (options: ``--projects``, ``--months``,
 Side by side in one process, on the same data (10,000 projects x 60 months by
 default):
 
-1. **vectorised**: :func:`pmoreports.evm.compute_evm` on ``(n_projects, n_months)``
-   arrays (every metric of :data:`pmoreports.evm.SERIES_METRICS`, all months, with
+1. **vectorised**: :func:`pmoreports.metrics.evm.compute_evm` on ``(n_projects, n_months)``
+   arrays (every metric of :data:`pmoreports.metrics.evm.SERIES_METRICS`, all months, with
    start offsets, status-date masking and earned schedule);
 2. **python loop** (the baseline): a straightforward per-project, per-month loop in
    plain Python written below, computing the same metrics with the same conventions;
@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from pmoreports import glossary as g
-from pmoreports.evm import SERIES_METRICS, compute_evm, start_offsets
+from pmoreports.metrics import glossary as g
+from pmoreports.metrics.evm import SERIES_METRICS, compute_evm, start_offsets
 
 NAN = math.nan
 Arrays = dict[str, np.ndarray]

@@ -21,9 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from pmoreports import ProjectData, read_workbook, write_project_workbook
-from pmoreports import columns as C
-from pmoreports.demo import DEMO_PROJECTS, build_demo_project
-from pmoreports.template import month_range
+from pmoreports.workbook import columns as C
+from pmoreports.workbook.demo import DEMO_PROJECTS, build_demo_project
+from pmoreports.workbook.template import month_range
 
 N_WBS, CATEGORIES, N_MONTHS = 100, ("Labour", "Contractors", "Materials", "Software", "Other"), 60
 

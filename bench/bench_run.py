@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pmoreports.demo import write_demo
+from pmoreports.workbook.demo import write_demo
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "project_status.ipynb"

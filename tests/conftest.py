@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pmoreports.demo import write_demo
+from pmoreports.workbook.demo import write_demo
 
 REPO = Path(__file__).resolve().parents[1]
 

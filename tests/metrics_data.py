@@ -1,7 +1,7 @@
 """Hand-built ProjectData for the metrics tests (the workbook reader is written elsewhere).
 
 ``make_project`` takes plain Python lists/dicts and returns a
-:class:`pmoreports.model.ProjectData` with the tidy frames the reader produces.
+:class:`pmoreports.workbook.model.ProjectData` with the tidy frames the reader produces.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from pmoreports import columns as col
-from pmoreports.model import ProjectData, ProjectInfo
+from pmoreports.workbook import columns as col
+from pmoreports.workbook.model import ProjectData, ProjectInfo
 
 CHANGE_COLUMNS = [
     col.CHANGE_ID, col.RAISED, col.TITLE, col.TYPE, col.STATUS,

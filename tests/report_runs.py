@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from pmoreports.run import RunResult, run_project
+from pmoreports.pipeline.run import RunResult, run_project
 
 
 def make_kit(root: Path, demo_dir: Path) -> Path:

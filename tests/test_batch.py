@@ -21,8 +21,8 @@ from conftest import REPO
 from nbclient import NotebookClient
 from xlsx_helpers import mutate
 
-from pmoreports.batch import ProjectTask, render_task, run_batch
-from pmoreports.run import IpcKernelManager
+from pmoreports.pipeline.batch import ProjectTask, render_task, run_batch
+from pmoreports.pipeline.run import IpcKernelManager
 
 DEMO = ("ALPHA", "DELTA", "FOXTROT")
 FAILING = ("BROKEN", "RAISER", "KILLED", "HANG")
@@ -219,7 +219,7 @@ def test_index_and_portfolio_pages_in_a_browser(
 
 def test_task_carries_its_inputs(demo_dir: Path, tmp_path: Path) -> None:
     """A task renders with no access to the files it came from (as on a Dask worker)."""
-    from pmoreports.params import load_params
+    from pmoreports.report.params import load_params
 
     params = load_params(demo_dir / "params" / "echo.yaml")
     task = ProjectTask(

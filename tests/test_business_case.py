@@ -7,9 +7,8 @@ import pandas as pd
 import pytest
 from metrics_data import fence_project
 
-from pmoreports import columns as col
-from pmoreports import glossary as g
-from pmoreports.business_case import (
+from pmoreports.metrics import glossary as g
+from pmoreports.metrics.business_case import (
     NET,
     business_case,
     excel_npv,
@@ -19,6 +18,7 @@ from pmoreports.business_case import (
     project_business_case,
     project_costs_by_year,
 )
+from pmoreports.workbook import columns as col
 
 
 def benefits(rows: list[tuple[int, float, float]]) -> pd.DataFrame:

@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 from metrics_data import CHANGE_COLUMNS, RISK_COLUMNS, fence_project, grid
 
-from pmoreports import columns as col
-from pmoreports import glossary as g
-from pmoreports.costs import (
+from pmoreports.metrics import glossary as g
+from pmoreports.metrics.costs import (
     budget_vs_actual,
     burn_rate,
     change_summary,
@@ -19,7 +18,8 @@ from pmoreports.costs import (
     contingency_status,
     months_of_budget_left,
 )
-from pmoreports.evm import Metric
+from pmoreports.metrics.evm import Metric
+from pmoreports.workbook import columns as col
 
 
 def test_budget_vs_actual_by_wbs_fence() -> None:

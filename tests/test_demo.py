@@ -9,10 +9,10 @@ import yaml
 from conftest import REPO
 from test_workbook import assert_same_data
 
-from pmoreports import columns as C
 from pmoreports import read_workbook
-from pmoreports.demo import DEMO_PERIOD, DEMO_PROJECTS
-from pmoreports.schema import COST_CATEGORIES
+from pmoreports.workbook import columns as C
+from pmoreports.workbook.demo import DEMO_PERIOD, DEMO_PROJECTS
+from pmoreports.workbook.schema import COST_CATEGORIES
 
 
 def test_committed_examples_match_the_generator(demo_dir: Path) -> None:
@@ -24,7 +24,7 @@ def test_committed_examples_match_the_generator(demo_dir: Path) -> None:
 
 
 def test_generator_is_deterministic(demo_dir: Path, tmp_path: Path) -> None:
-    from pmoreports.demo import write_demo
+    from pmoreports.workbook.demo import write_demo
 
     write_demo(tmp_path / "examples", tmp_path / "params")
     for spec in DEMO_PROJECTS:

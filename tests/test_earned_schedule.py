@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from metrics_data import grid, make_project, progress
 
-from pmoreports import glossary as g
-from pmoreports.evm import compute_evm, earned_schedule, project_evm, status_metrics
+from pmoreports.metrics import glossary as g
+from pmoreports.metrics.evm import compute_evm, earned_schedule, project_evm, status_metrics
 
 # Source: M. Vanhoucke, PM Knowledge Center, "Earned Value Management: Forecasting time",
 # http://www.pmknowledgecenter.com/dynamic_scheduling/control/earned-value-management-

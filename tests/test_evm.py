@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 from metrics_data import fence_project, grid, make_project, progress
 
-from pmoreports import columns as col
-from pmoreports import glossary as g
-from pmoreports.evm import (
+from pmoreports.metrics import glossary as g
+from pmoreports.metrics.evm import (
     SERIES_METRICS,
     Curves,
     Metric,
@@ -29,6 +28,7 @@ from pmoreports.evm import (
     status_dates,
     status_metrics,
 )
+from pmoreports.workbook import columns as col
 
 
 def at_status(pv: float, ev: float, ac: float, bac: float, **kw: object) -> dict[str, float]:

@@ -8,9 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from metrics_data import grid, make_project, progress
 
-from pmoreports import columns as col
-from pmoreports import glossary as g
-from pmoreports.evm import (
+from pmoreports.metrics import glossary as g
+from pmoreports.metrics.evm import (
     SERIES_METRICS,
     compute_evm,
     earned_schedule,
@@ -18,6 +17,7 @@ from pmoreports.evm import (
     project_evm,
     status_metrics,
 )
+from pmoreports.workbook import columns as col
 
 money = st.floats(min_value=0.01, max_value=1e7, allow_nan=False, allow_infinity=False)
 month_pv = st.one_of(st.just(0.0), money)

@@ -7,9 +7,8 @@ import datetime as dt
 import pandas as pd
 from metrics_data import MILESTONE_COLUMNS
 
-from pmoreports import columns as col
-from pmoreports import glossary as g
-from pmoreports.milestones import (
+from pmoreports.metrics import glossary as g
+from pmoreports.metrics.milestones import (
     AT_RISK,
     DONE,
     LATE,
@@ -20,6 +19,7 @@ from pmoreports.milestones import (
     milestone_status,
     next_milestones,
 )
+from pmoreports.workbook import columns as col
 
 D = dt.date
 STATUS = D(2024, 3, 1)  # reporting March 2024: as of 2024-03-31

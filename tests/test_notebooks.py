@@ -12,8 +12,8 @@ import pytest
 from conftest import REPO
 from report_runs import alpha_run
 
-from pmoreports import charts_display
-from pmoreports.run import EXECUTED_NOTEBOOK, KERNEL, RunResult
+from pmoreports.pipeline.run import EXECUTED_NOTEBOOK, KERNEL, RunResult
+from pmoreports.report import charts_display
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 MAX_LINES = 6

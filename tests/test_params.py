@@ -14,8 +14,8 @@ import yaml
 from conftest import REPO
 
 from pmoreports.errors import ParamsError
-from pmoreports.params import BUILTIN_DEFAULTS, load_params, params_from_dict
-from pmoreports.rag import RagThresholds
+from pmoreports.metrics.rag import RagThresholds
+from pmoreports.report.params import BUILTIN_DEFAULTS, load_params, params_from_dict
 
 
 @pytest.fixture

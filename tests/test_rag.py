@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pmoreports import glossary as g
 from pmoreports.errors import ParamsError
-from pmoreports.evm import Metric, compute_evm
-from pmoreports.rag import (
+from pmoreports.metrics import glossary as g
+from pmoreports.metrics.evm import Metric, compute_evm
+from pmoreports.metrics.rag import (
     AMBER,
     COST,
     FORECAST,

@@ -19,7 +19,7 @@ from conftest import require_program
 from PIL import Image, ImageStat
 from pypdf import PdfReader
 
-from pmoreports import charts_display, render
+from pmoreports.report import charts_display, render
 
 TITLE = "Project status report"
 PROJECT = "Alpha & <Beta>"
@@ -53,12 +53,12 @@ def _report_notebook() -> nbformat.NotebookNode:
         ),
         _code(
             f"# {CODE_MARKER}\nimport altair as alt\nimport pandas as pd\n"
-            "from pmoreports.charts_display import show\n"
+            "from pmoreports.report.charts_display import show\n"
             f"df = {data}\n"
             "show(alt.Chart(df).mark_line(point=True, clip=True).encode(x='month:Q', y='ev:Q')"
             ".properties(title='Earned value'))"
         ),
-        _code(f"from pmoreports.render import text_block\ntext_block({HOSTILE!r})"),
+        _code(f"from pmoreports.report.render import text_block\ntext_block({HOSTILE!r})"),
         _code(
             "import warnings\nfrom IPython.display import HTML, Javascript, display\n"
             "warnings.warn('STDERR_NOISE')\n"

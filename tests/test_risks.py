@@ -6,9 +6,8 @@ import pandas as pd
 import pytest
 from metrics_data import RISK_COLUMNS
 
-from pmoreports import columns as col
-from pmoreports import glossary as g
-from pmoreports.risks import (
+from pmoreports.metrics import glossary as g
+from pmoreports.metrics.risks import (
     IMPACT_BAND,
     PROBABILITY_BAND,
     PROBABILITY_FRACTION,
@@ -19,6 +18,7 @@ from pmoreports.risks import (
     risk_register,
     top_risks,
 )
+from pmoreports.workbook import columns as col
 
 
 @pytest.mark.parametrize(

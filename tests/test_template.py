@@ -11,7 +11,7 @@ from xlsx_helpers import fingerprint
 
 from pmoreports import SCHEMA, TEMPLATE_VERSION, TemplateSpec, check_workbook, write_template
 from pmoreports.paths import blank_template_path
-from pmoreports.template import BLANK_MONTHS, month_range
+from pmoreports.workbook.template import BLANK_MONTHS, month_range
 
 
 @pytest.fixture(scope="module")

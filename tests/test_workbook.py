@@ -12,8 +12,8 @@ from conftest import require_program
 from xlsx_helpers import mutate
 
 from pmoreports import ProjectData, read_workbook, write_project_workbook
-from pmoreports import columns as C
-from pmoreports.demo import DEMO_PROJECTS, SEED, build_demo_project
+from pmoreports.workbook import columns as C
+from pmoreports.workbook.demo import DEMO_PROJECTS, SEED, build_demo_project
 
 FRAMES = ("budget", "actuals", "progress", "forecast", "changes", "risks", "milestones", "benefits")
 

@@ -16,10 +16,10 @@ from .errors import (
     UnreadableWorkbookError,
     WorkbookError,
 )
-from .model import ProjectData, ProjectInfo
-from .schema import SCHEMA, TEMPLATE_VERSION
-from .template import TemplateSpec, write_project_workbook, write_template
-from .workbook import CheckResult, check_workbook, read_workbook
+from .workbook.model import ProjectData, ProjectInfo
+from .workbook.schema import SCHEMA, TEMPLATE_VERSION
+from .workbook.template import TemplateSpec, write_project_workbook, write_template
+from .workbook.workbook import CheckResult, check_workbook, read_workbook
 
 __version__ = "0.1.0"
 

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .demo import write_demo
 from .errors import PmoError, UnreadableWorkbookError
 from .paths import (
     BLANK_TEMPLATE_NAME,
@@ -27,9 +26,10 @@ from .paths import (
     PARAMS_DIR,
     TEMPLATES_DIR,
 )
-from .schema import COST_CATEGORIES, field_reference_markdown
-from .template import TemplateSpec, month_range, write_template
-from .workbook import CheckResult, check_workbook
+from .workbook.demo import write_demo
+from .workbook.schema import COST_CATEGORIES, field_reference_markdown
+from .workbook.template import TemplateSpec, month_range, write_template
+from .workbook.workbook import CheckResult, check_workbook
 
 __all__ = ["main"]
 
@@ -248,7 +248,7 @@ def _report_options(what: str) -> Callable[[F], F]:
 @_friendly
 def run(params_file: Path, period: str | None, formats: list[str] | None, output: Path) -> None:
     """Run one project's status report (HTML, PDF, metrics) from its parameter file."""
-    from .run import run_project
+    from .pipeline.run import run_project
 
     result = run_project(params_file, period=period, formats=formats, output=output)
     names = ", ".join(p.name for p in result.files if p.name.startswith("report."))
@@ -279,8 +279,8 @@ def batch(
 
     Exit status 0 when every project reported (or was skipped as unchanged), 1 otherwise.
     """
-    from .batch import run_batch
-    from .progress import Progress
+    from .pipeline.batch import run_batch
+    from .pipeline.progress import Progress
 
     ids = [x.strip() for x in only.split(",") if x.strip()] if only else None
     try:

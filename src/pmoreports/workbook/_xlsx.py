@@ -19,7 +19,7 @@ from pathlib import Path
 from defusedxml import ElementTree
 from openpyxl.utils import column_index_from_string
 
-from .errors import UnreadableWorkbookError
+from ..errors import UnreadableWorkbookError
 
 __all__ = ["Container", "SheetScan", "open_container"]
 

@@ -23,9 +23,10 @@ from typing import Any, Final
 
 import pandas as pd
 
-from . import columns as col
+from .._files import atomic_write_text
+from ..workbook import columns as col
+from ..workbook.model import ProjectData
 from . import glossary as g
-from ._files import atomic_write_text
 from .business_case import BusinessCase, project_business_case
 from .costs import (
     burn_rate,
@@ -37,7 +38,6 @@ from .costs import (
 )
 from .evm import EvmSeries, Metric, Table, json_value, project_evm, status_dates, status_metrics
 from .milestones import milestone_status, next_milestones
-from .model import ProjectData
 from .rag import RagStatus, RagThresholds, rag_status
 from .risks import risk_exposure, risk_matrix, risk_register, top_risks
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from .evm import Metric
-from .glossary import reason_text
+from ..metrics.evm import Metric
+from ..metrics.glossary import reason_text
 
 __all__ = [
     "NA",

@@ -32,8 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
+from ..errors import ParamsError
 from . import glossary as g
-from .errors import ParamsError
 from .evm import Metric
 
 __all__ = [

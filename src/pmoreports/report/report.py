@@ -19,9 +19,14 @@ from typing import Any
 import pandas as pd
 from IPython.core.display import HTML
 
+from ..metrics import glossary as g
+from ..metrics.evm import EAC_METHODS, Metric, finite_float
+from ..metrics.metrics import ProjectMetrics, project_metrics
+from ..workbook import columns as C
+from ..workbook.model import ProjectData
+from ..workbook.schema import SCHEMA
+from ..workbook.workbook import read_workbook
 from . import charts
-from . import columns as C
-from . import glossary as g
 from ._format import (
     NA,
     esc,
@@ -35,12 +40,7 @@ from ._format import (
     text_html,
 )
 from .charts_display import set_static
-from .evm import EAC_METHODS, Metric, finite_float
-from .metrics import ProjectMetrics, project_metrics
-from .model import ProjectData
 from .params import ProjectParams, load_params, params_from_dict
-from .schema import SCHEMA
-from .workbook import read_workbook
 
 __all__ = ["KPI_KEYS", "ProjectReport"]
 

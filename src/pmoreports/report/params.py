@@ -23,8 +23,8 @@ from typing import Any
 
 import yaml
 
-from .errors import ParamsError
-from .rag import RagThresholds
+from ..errors import ParamsError
+from ..metrics.rag import RagThresholds
 
 __all__ = [
     "DEFAULTS_NAME",

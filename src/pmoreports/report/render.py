@@ -23,10 +23,10 @@ from IPython.core.display import HTML
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
-from ._files import atomic_write_bytes, atomic_write_text, staged_output_dir
+from .._files import atomic_write_bytes, atomic_write_text, staged_output_dir
+from ..paths import REPORT_TEMPLATE_DIR
 from ._format import text_html
 from .charts_display import vegalite_svg
-from .paths import REPORT_TEMPLATE_DIR
 
 __all__ = [
     "PAGE_SIZES",

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from . import columns as col
+from ..workbook import columns as col
 from . import glossary as g
 from .evm import EvmSeries, Metric, Table, month_axis, project_evm
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .errors import Issue
+from ..errors import Issue
 
 __all__ = ["ProjectData", "ProjectInfo"]
 

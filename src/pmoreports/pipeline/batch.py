@@ -29,14 +29,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from ._files import atomic_write_bytes, atomic_write_text, staged_output_dir, sweep_staging
-from .errors import PmoError
-from .model import ProjectData
-from .params import ProjectParams, check_overrides, load_params, params_files, params_from_dict
-from .paths import OUTPUT_DIR, PROJECT_NOTEBOOK, REPORT_TEMPLATE_DIR
+from .. import __version__
+from .._files import atomic_write_bytes, atomic_write_text, staged_output_dir, sweep_staging
+from ..errors import PmoError
+from ..paths import OUTPUT_DIR, PROJECT_NOTEBOOK, REPORT_TEMPLATE_DIR
+from ..report.params import ProjectParams, check_overrides, load_params, params_files, params_from_dict
+from ..workbook.model import ProjectData
+from ..workbook.workbook import read_workbook
 from .run import EXECUTED_NOTEBOOK, FAILED_DIR, WarmKernel, check_identity, execute_report
-from .workbook import read_workbook
 
 __all__ = [
     "MANIFEST",

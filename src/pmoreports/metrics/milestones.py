@@ -31,7 +31,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from . import columns as col
+from ..workbook import columns as col
 from . import glossary as g
 
 __all__ = [

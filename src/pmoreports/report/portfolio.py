@@ -7,39 +7,32 @@ rates of ``params/_portfolio.yaml``; roll-ups (programme, portfolio) sum PV,
 EV, AC and BAC first and then compute indices (never average indices), and
 their earned schedule is recomputed from the summed curves.
 
-:func:`write_portfolio` runs that notebook and writes ``portfolio.html`` /
-``.pdf``, ``index.html`` and ``portfolio_metrics.xlsx`` beside the projects.
+:func:`pmoreports.pipeline.portfolio.write_portfolio` runs that notebook and writes
+``portfolio.html`` / ``.pdf``, ``index.html`` and ``portfolio_metrics.xlsx`` beside the projects.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pandas as pd
 import yaml
 from IPython.core.display import HTML
 
+from ..errors import ParamsError, PmoError, ReportError
+from ..metrics import glossary as g
+from ..metrics.evm import finite_float, portfolio_evm
+from ..workbook import columns as C
+from ..workbook.schema import SCHEMA
 from . import charts
-from . import columns as C
-from . import glossary as g
-from ._files import atomic_write_bytes, atomic_write_text
 from ._format import NA, esc, fmt_date, fmt_index, fmt_money, fmt_pct, html_table, rag_badge
 from .charts_display import set_static
-from .errors import ParamsError, PmoError, ReportError
-from .evm import finite_float, portfolio_evm
 from .params import params_files
-from .paths import PORTFOLIO_NOTEBOOK, REPORT_CSS
-from .render import html_to_pdf, notebook_to_html, sanitize_html
 from .report import ProjectReport
-from .run import WarmKernel, execute_notebook
-from .schema import SCHEMA
 
 __all__ = [
     "PORTFOLIO_COLUMNS",
@@ -48,7 +41,6 @@ __all__ = [
     "PortfolioSettings",
     "load_portfolio",
     "portfolio_table",
-    "write_portfolio",
 ]
 
 PORTFOLIO_SETTINGS = "_portfolio.yaml"
@@ -482,108 +474,3 @@ def _rank(values: pd.Series) -> list[int]:
     keys = values.map(_SEVERITY) if is_rag else values
     ranked = pd.Series(keys).rank(method="dense", na_option="bottom")
     return [int(x) for x in ranked]
-
-
-# -- writing the portfolio outputs ------------------------------------------------------------
-
-
-PORTFOLIO_FILES = ("portfolio.ipynb", "portfolio.html", "portfolio.pdf", "index.html", "portfolio_metrics.xlsx")
-"""What :func:`write_portfolio` writes into the period folder."""
-
-
-def portfolio_inputs(period_dir: Path, params_dir: Path | None) -> str:
-    """Fingerprint of everything the portfolio pages are made from (to skip them when unchanged)."""
-    from . import __version__
-
-    manifest = json.loads((period_dir / "manifest.json").read_text(encoding="utf-8"))
-    projects = sorted(manifest["projects"], key=lambda p: p["project_id"])
-    lines = [__version__, PORTFOLIO_NOTEBOOK.read_text(encoding="utf-8"), repr(PortfolioSettings.load(params_dir))]
-    for p in projects:
-        lines.append(json.dumps({k: p.get(k) for k in ("project_id", "status", "error", "name")}, sort_keys=True))
-        metrics = period_dir / p["project_id"] / "metrics.json"
-        reported = p["status"] in ("ok", "skipped") and metrics.is_file()
-        lines.append(metrics.read_text(encoding="utf-8") if reported else "")
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-
-def write_portfolio(period_dir: Path, params_dir: Path | None = None, kernel: WarmKernel | None = None) -> list[Path]:
-    """Run the portfolio notebook and write portfolio.html/.pdf, index.html and the Excel export.
-
-    ``kernel``: a warm kernel to reuse (the batch passes a worker's); default a fresh one.
-    """
-    settings = PortfolioSettings.load(params_dir)
-    report = PortfolioReport.load(period_dir, settings=settings.to_dict())
-    written = [_write_excel(report)]
-    try:
-        if report.projects:
-            written += _run_notebook(period_dir, settings, kernel)
-    finally:  # the index links what exists, even when the portfolio pages failed
-        written.append(_write_index(report))
-    return written
-
-
-def _run_notebook(period_dir: Path, settings: PortfolioSettings, kernel: WarmKernel | None) -> list[Path]:
-    executed = period_dir / "portfolio.ipynb"
-    parameters = {
-        "period_dir": str(period_dir.resolve()),
-        "static": True,
-        "settings": settings.to_dict(),
-    }
-    execute_notebook(PORTFOLIO_NOTEBOOK, executed, parameters, label="portfolio summary", kernel=kernel)
-    nb = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
-    meta = {"Period": period_dir.name, "Currency": settings.currency}
-    html = notebook_to_html(nb, title=f"{settings.title}: {period_dir.name}", meta=meta, page_size=settings.page_size)
-    atomic_write_text(period_dir / "portfolio.html", html)
-    atomic_write_bytes(period_dir / "portfolio.pdf", html_to_pdf(html, page_size=settings.page_size))
-    return [executed, period_dir / "portfolio.html", period_dir / "portfolio.pdf"]
-
-
-def _write_index(report: PortfolioReport) -> Path:
-    """``index.html``: links to the portfolio report and every project's HTML and PDF."""
-    css = REPORT_CSS.read_text(encoding="utf-8")
-    rows = []
-    for p in sorted(report.manifest["projects"], key=lambda p: p["project_id"]):
-        pid, status = p["project_id"], p["status"]
-        links = " ".join(
-            f'<a href="{esc(pid)}/report.{ext}">{ext.upper()}</a>'
-            for ext in ("html", "pdf")
-            if (report.period_dir / pid / f"report.{ext}").is_file()
-        )
-        note = esc(str(p.get("error", "")).splitlines()[0][:200]) if p.get("error") else ""
-        rows.append(
-            [
-                esc(pid),
-                esc(p.get("name", "")),
-                rag_badge(p.get("rag") or "grey") if status in ("ok", "skipped") else rag_badge("grey", "no report"),
-                esc(status),
-                links or NA,
-                note,
-            ]
-        )
-    table = html_table(["Project", "Name", "Overall RAG", "Run", "Report", "Note"], rows, numeric=[False] * 6)
-    portfolio = " ".join(
-        f'<a href="portfolio.{ext}">{ext.upper()}</a>'
-        for ext in ("html", "pdf")
-        if (report.period_dir / f"portfolio.{ext}").is_file()
-    )
-    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    page = (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Status reports {esc(report.period)}'
-        f'</title><style>{css}</style></head><body class="pmo-report"><header class="pmo-doc-header">'
-        f'<h1 class="pmo-title">Status reports: {esc(report.period)}</h1></header><main class="pmo-doc">'
-        f"<p>Portfolio summary: {portfolio or NA}</p>{table}"
-        f'<p class="pmo-note">Generated {generated} by pmoreports. Counts: '
-        f"{esc(json.dumps(report.manifest.get('counts', {})))}</p></main></body></html>"
-    )
-    path = report.period_dir / "index.html"
-    atomic_write_text(path, sanitize_html(page))
-    return path
-
-
-def _write_excel(report: PortfolioReport) -> Path:
-    from ._excel import write_portfolio_workbook
-
-    path = report.period_dir / "portfolio_metrics.xlsx"
-    programmes, total = report.rollups()
-    write_portfolio_workbook(path, report.table(), programmes, total, report.settings.currency)
-    return path

@@ -18,9 +18,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import columns as C
-from . import glossary as g
-from ._files import atomic_write_bytes
+from .._files import atomic_write_bytes
+from ..metrics import glossary as g
+from ..workbook import columns as C
 
 __all__ = ["write_portfolio_workbook"]
 

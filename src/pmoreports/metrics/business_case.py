@@ -39,10 +39,10 @@ import numpy.typing as npt
 import numpy_financial as npf
 import pandas as pd
 
-from . import columns as col
+from ..workbook import columns as col
+from ..workbook.model import ProjectData
 from . import glossary as g
 from .evm import Metric
-from .model import ProjectData
 
 __all__ = [
     "CUMULATIVE",

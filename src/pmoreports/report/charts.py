@@ -12,9 +12,9 @@ from typing import cast
 import altair as alt
 import pandas as pd
 
-from . import columns as C
-from . import glossary as g
-from .metrics import ProjectMetrics
+from ..metrics import glossary as g
+from ..metrics.metrics import ProjectMetrics
+from ..workbook import columns as C
 
 __all__ = ["AnyChart", "budget_vs_actual", "index_trend", "quadrant", "risk_heatmap", "s_curve"]
 

@@ -25,10 +25,10 @@ import python_calamine as calamine
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
+from ..errors import Issue, TemplateVersionError, UnreadableWorkbookError, WorkbookError
 from . import columns as C
 from ._cells import CellProblem, found_text, is_blank, parse_cell, parse_month_header
 from ._xlsx import Container, SheetScan, open_container
-from .errors import Issue, TemplateVersionError, UnreadableWorkbookError, WorkbookError
 from .model import ProjectData, ProjectInfo
 from .schema import SCHEMA, Field, GridSheet, Kind, Schema, TableSheet
 

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from . import columns as col
+from ..workbook import columns as col
 from . import glossary as g
 from .evm import Metric, finite_float
 

@@ -73,9 +73,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from . import columns as col
+from ..workbook import columns as col
+from ..workbook.model import ProjectData
 from . import glossary as g
-from .model import ProjectData
 
 __all__ = [
     "EAC_METHODS",

@@ -1,0 +1,125 @@
+"""Writing one period's portfolio outputs: the portfolio report, the index page and the
+Excel export, beside the projects in ``output/<period>/``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import nbformat
+
+from .._files import atomic_write_bytes, atomic_write_text
+from ..paths import PORTFOLIO_NOTEBOOK, REPORT_CSS
+from ..report._format import NA, esc, html_table, rag_badge
+from ..report.portfolio import PortfolioReport, PortfolioSettings
+from ..report.render import html_to_pdf, notebook_to_html, sanitize_html
+from .run import WarmKernel, execute_notebook
+
+__all__ = ["PORTFOLIO_FILES", "portfolio_inputs", "write_portfolio"]
+
+
+# -- writing the portfolio outputs ------------------------------------------------------------
+
+
+PORTFOLIO_FILES = ("portfolio.ipynb", "portfolio.html", "portfolio.pdf", "index.html", "portfolio_metrics.xlsx")
+"""What :func:`write_portfolio` writes into the period folder."""
+
+
+def portfolio_inputs(period_dir: Path, params_dir: Path | None) -> str:
+    """Fingerprint of everything the portfolio pages are made from (to skip them when unchanged)."""
+    from .. import __version__
+
+    manifest = json.loads((period_dir / "manifest.json").read_text(encoding="utf-8"))
+    projects = sorted(manifest["projects"], key=lambda p: p["project_id"])
+    lines = [__version__, PORTFOLIO_NOTEBOOK.read_text(encoding="utf-8"), repr(PortfolioSettings.load(params_dir))]
+    for p in projects:
+        lines.append(json.dumps({k: p.get(k) for k in ("project_id", "status", "error", "name")}, sort_keys=True))
+        metrics = period_dir / p["project_id"] / "metrics.json"
+        reported = p["status"] in ("ok", "skipped") and metrics.is_file()
+        lines.append(metrics.read_text(encoding="utf-8") if reported else "")
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def write_portfolio(period_dir: Path, params_dir: Path | None = None, kernel: WarmKernel | None = None) -> list[Path]:
+    """Run the portfolio notebook and write portfolio.html/.pdf, index.html and the Excel export.
+
+    ``kernel``: a warm kernel to reuse (the batch passes a worker's); default a fresh one.
+    """
+    settings = PortfolioSettings.load(params_dir)
+    report = PortfolioReport.load(period_dir, settings=settings.to_dict())
+    written = [_write_excel(report)]
+    try:
+        if report.projects:
+            written += _run_notebook(period_dir, settings, kernel)
+    finally:  # the index links what exists, even when the portfolio pages failed
+        written.append(_write_index(report))
+    return written
+
+
+def _run_notebook(period_dir: Path, settings: PortfolioSettings, kernel: WarmKernel | None) -> list[Path]:
+    executed = period_dir / "portfolio.ipynb"
+    parameters = {
+        "period_dir": str(period_dir.resolve()),
+        "static": True,
+        "settings": settings.to_dict(),
+    }
+    execute_notebook(PORTFOLIO_NOTEBOOK, executed, parameters, label="portfolio summary", kernel=kernel)
+    nb = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
+    meta = {"Period": period_dir.name, "Currency": settings.currency}
+    html = notebook_to_html(nb, title=f"{settings.title}: {period_dir.name}", meta=meta, page_size=settings.page_size)
+    atomic_write_text(period_dir / "portfolio.html", html)
+    atomic_write_bytes(period_dir / "portfolio.pdf", html_to_pdf(html, page_size=settings.page_size))
+    return [executed, period_dir / "portfolio.html", period_dir / "portfolio.pdf"]
+
+
+def _write_index(report: PortfolioReport) -> Path:
+    """``index.html``: links to the portfolio report and every project's HTML and PDF."""
+    css = REPORT_CSS.read_text(encoding="utf-8")
+    rows = []
+    for p in sorted(report.manifest["projects"], key=lambda p: p["project_id"]):
+        pid, status = p["project_id"], p["status"]
+        links = " ".join(
+            f'<a href="{esc(pid)}/report.{ext}">{ext.upper()}</a>'
+            for ext in ("html", "pdf")
+            if (report.period_dir / pid / f"report.{ext}").is_file()
+        )
+        note = esc(str(p.get("error", "")).splitlines()[0][:200]) if p.get("error") else ""
+        rows.append(
+            [
+                esc(pid),
+                esc(p.get("name", "")),
+                rag_badge(p.get("rag") or "grey") if status in ("ok", "skipped") else rag_badge("grey", "no report"),
+                esc(status),
+                links or NA,
+                note,
+            ]
+        )
+    table = html_table(["Project", "Name", "Overall RAG", "Run", "Report", "Note"], rows, numeric=[False] * 6)
+    portfolio = " ".join(
+        f'<a href="portfolio.{ext}">{ext.upper()}</a>'
+        for ext in ("html", "pdf")
+        if (report.period_dir / f"portfolio.{ext}").is_file()
+    )
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    page = (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Status reports {esc(report.period)}'
+        f'</title><style>{css}</style></head><body class="pmo-report"><header class="pmo-doc-header">'
+        f'<h1 class="pmo-title">Status reports: {esc(report.period)}</h1></header><main class="pmo-doc">'
+        f"<p>Portfolio summary: {portfolio or NA}</p>{table}"
+        f'<p class="pmo-note">Generated {generated} by pmoreports. Counts: '
+        f"{esc(json.dumps(report.manifest.get('counts', {})))}</p></main></body></html>"
+    )
+    path = report.period_dir / "index.html"
+    atomic_write_text(path, sanitize_html(page))
+    return path
+
+
+def _write_excel(report: PortfolioReport) -> Path:
+    from ..report._excel import write_portfolio_workbook
+
+    path = report.period_dir / "portfolio_metrics.xlsx"
+    programmes, total = report.rollups()
+    write_portfolio_workbook(path, report.table(), programmes, total, report.settings.currency)
+    return path
