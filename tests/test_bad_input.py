@@ -22,7 +22,7 @@ from xlsx_helpers import mutate, patch_member, sheet_member
 
 from pmoreports import UnreadableWorkbookError, WorkbookError, read_workbook
 from pmoreports.cli import main
-from pmoreports.workbook.workbook import check_workbook
+from pmoreports.workbook.reader import check_workbook
 
 
 @dataclass(frozen=True)

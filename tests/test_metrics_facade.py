@@ -15,8 +15,8 @@ from metrics_data import fence_project, grid, make_project, progress
 
 from pmoreports.errors import ParamsError
 from pmoreports.metrics import glossary as g
-from pmoreports.metrics.metrics import METRICS_FILES, metrics_json, project_metrics, write_metrics
 from pmoreports.metrics.milestones import MILESTONE_STATUS
+from pmoreports.metrics.project import METRICS_FILES, metrics_json, project_metrics, write_metrics
 from pmoreports.metrics.rag import COST, GREY, OVERALL, RED, SCHEDULE, RagThresholds
 from pmoreports.workbook import columns as col
 
@@ -181,7 +181,7 @@ def test_params_metric_options_reach_the_metrics() -> None:
     from conftest import REPO
 
     from pmoreports import read_workbook
-    from pmoreports.metrics.metrics import project_metrics
+    from pmoreports.metrics.project import project_metrics
     from pmoreports.report.params import load_params
 
     params = load_params(REPO / "params" / "bravo.yaml")

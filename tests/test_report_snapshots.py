@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from IPython.core.display import HTML
 
-from pmoreports.report.report import ProjectReport
+from pmoreports.report.project import ProjectReport
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE_ENV = "PMOREPORTS_UPDATE_GOLDEN"

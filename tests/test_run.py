@@ -31,10 +31,10 @@ from xlsx_helpers import mutate
 
 from pmoreports.errors import ReportError, WorkbookError
 from pmoreports.metrics.evm import Metric
-from pmoreports.metrics.metrics import METRICS_FILES
+from pmoreports.metrics.project import METRICS_FILES
 from pmoreports.pipeline.run import EXECUTED_NOTEBOOK, FAILED_DIR, RunResult, run_project
 from pmoreports.report._format import fmt_metric
-from pmoreports.report.report import KPI_KEYS
+from pmoreports.report.project import KPI_KEYS
 
 PERIOD = "2026-10"
 XML_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}

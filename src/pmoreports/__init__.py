@@ -1,8 +1,9 @@
 """pmoreports: Excel templates, project metrics and status reports for a PMO.
 
-Data flow: workbook (:mod:`~pmoreports.workbook`, contract in
-:mod:`~pmoreports.schema`) -> tidy frames (:class:`ProjectData`) -> metrics ->
-charts/tables -> notebook -> HTML/PDF.
+Data flow, one subpackage per stage: :mod:`~pmoreports.workbook` (schema, template,
+reader -> tidy frames in :class:`ProjectData`) -> :mod:`~pmoreports.metrics` ->
+:mod:`~pmoreports.report` (sections, charts, HTML/PDF) -> :mod:`~pmoreports.pipeline`
+(papermill runs, batch) -> :mod:`~pmoreports.cli`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from .errors import (
     WorkbookError,
 )
 from .workbook.model import ProjectData, ProjectInfo
+from .workbook.reader import CheckResult, check_workbook, read_workbook
 from .workbook.schema import SCHEMA, TEMPLATE_VERSION
 from .workbook.template import TemplateSpec, write_project_workbook, write_template
-from .workbook.workbook import CheckResult, check_workbook, read_workbook
 
 __version__ = "0.1.0"
 

@@ -27,9 +27,9 @@ from .paths import (
     TEMPLATES_DIR,
 )
 from .workbook.demo import write_demo
+from .workbook.reader import CheckResult, check_workbook
 from .workbook.schema import COST_CATEGORIES, field_reference_markdown
 from .workbook.template import TemplateSpec, month_range, write_template
-from .workbook.workbook import CheckResult, check_workbook
 
 __all__ = ["main"]
 

@@ -35,7 +35,7 @@ from ..errors import PmoError
 from ..paths import OUTPUT_DIR, PROJECT_NOTEBOOK, REPORT_TEMPLATE_DIR
 from ..report.params import ProjectParams, check_overrides, load_params, params_files, params_from_dict
 from ..workbook.model import ProjectData
-from ..workbook.workbook import read_workbook
+from ..workbook.reader import read_workbook
 from .run import EXECUTED_NOTEBOOK, FAILED_DIR, WarmKernel, check_identity, execute_report
 
 __all__ = [

@@ -30,12 +30,12 @@ from traitlets import CaselessStrEnum
 
 from .._files import atomic_write_bytes, atomic_write_text, staged_output_dir
 from ..errors import ParamsError, ReportError
-from ..metrics.metrics import project_metrics, write_metrics
+from ..metrics.project import project_metrics, write_metrics
 from ..paths import OUTPUT_DIR, PROJECT_NOTEBOOK
 from ..report.params import ProjectParams, load_params
 from ..report.render import html_to_pdf, notebook_to_html
 from ..workbook.model import ProjectData
-from ..workbook.workbook import read_workbook
+from ..workbook.reader import read_workbook
 
 __all__ = [
     "EXECUTED_NOTEBOOK",

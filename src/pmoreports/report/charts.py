@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 
 from ..metrics import glossary as g
-from ..metrics.metrics import ProjectMetrics
+from ..metrics.project import ProjectMetrics
 from ..workbook import columns as C
 
 __all__ = ["AnyChart", "budget_vs_actual", "index_trend", "quadrant", "risk_heatmap", "s_curve"]

@@ -32,7 +32,7 @@ from . import charts
 from ._format import NA, esc, fmt_date, fmt_index, fmt_money, fmt_pct, html_table, rag_badge
 from .charts_display import set_static
 from .params import params_files
-from .report import ProjectReport
+from .project import ProjectReport
 
 __all__ = [
     "PORTFOLIO_COLUMNS",

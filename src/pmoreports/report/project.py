@@ -21,11 +21,11 @@ from IPython.core.display import HTML
 
 from ..metrics import glossary as g
 from ..metrics.evm import EAC_METHODS, Metric, finite_float
-from ..metrics.metrics import ProjectMetrics, project_metrics
+from ..metrics.project import ProjectMetrics, project_metrics
 from ..workbook import columns as C
 from ..workbook.model import ProjectData
+from ..workbook.reader import read_workbook
 from ..workbook.schema import SCHEMA
-from ..workbook.workbook import read_workbook
 from . import charts
 from ._format import (
     NA,
