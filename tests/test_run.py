@@ -252,7 +252,9 @@ def test_pdf_text_has_project_period_pages_and_key_figures(alpha: RunResult, alp
     cpi, eac = _fmt(status["cpi"], currency), _fmt(status["eac"], currency)
     assert re.fullmatch(r"\d\.\d\d", cpi) and eac.startswith("EUR ")
     pdf = alpha.out_dir / "report.pdf"
-    text = _pdf_text(pdf)
+    # Compare after folding whitespace: where a line breaks depends on the fonts a machine
+    # has, and is not what this test is about (no wrap *inside* a value is checked below).
+    text = " ".join(_pdf_text(pdf).split())
     n = len(PdfReader(pdf).pages)
     assert n >= 2
     for needle in ("CRM replacement", PERIOD, f"Page 1 of {n}", f"Page {n} of {n}", cpi, eac):
@@ -264,6 +266,9 @@ def test_pdf_text_has_project_period_pages_and_key_figures(alpha: RunResult, alp
             # running header and footer on every page
             assert "ALPHA - CRM replacement" in words and PERIOD in words, number
             assert f"Page {number} of {n}" in words, number
+    lines = [" ".join(line.split()) for line in _pdf_text(pdf).splitlines()]
+    for value in (cpi, eac):  # a figure never wraps: currency and amount stay on one line
+        assert any(value in line for line in lines), value
 
 
 def test_pdf_first_page_is_not_blank(alpha: RunResult, tmp_path: Path) -> None:

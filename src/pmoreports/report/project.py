@@ -32,6 +32,7 @@ from ._format import (
     esc,
     fmt_date,
     fmt_index,
+    fmt_metric,
     fmt_money,
     fmt_pct,
     html_table,
@@ -152,10 +153,11 @@ class ProjectReport:
         tiles = []
         for key in KPI_KEYS:
             entry = g.explain(key)
+            long = " pmo-long" if len(fmt_metric(self.metrics.status[key], self.currency)) > 12 else ""
             tiles.append(
                 f'<div class="pmo-kpi" title="{esc(entry.formula)}">'
                 f'<div class="pmo-kpi-label">{esc(entry.name)}</div>'
-                f'<div class="pmo-kpi-value">{self._m(key)}</div>'
+                f'<div class="pmo-kpi-value{long}">{self._m(key)}</div>'
                 f'<div class="pmo-kpi-note">{esc(_kpi_note(self.metrics.status[key]))}</div></div>'
             )
         return _html(f'<div class="pmo-kpis">{"".join(tiles)}</div>')
