@@ -1,34 +1,44 @@
-# The two commands of the README, plus helpers. PYTHON can be overridden.
-PYTHON ?= python3
+# The two commands of the README, plus helpers. Everything runs in the kit's own
+# virtual environment, .venv/ (created by scripts/venv; nothing goes into the system Python).
+VENV := .venv
+PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench system-deps regenerate
+.PHONY: demo test lint bench system-deps regenerate lab clean-venv
 
-## Install the kit and run the main job on the demo portfolio (reports in output/<period>/).
+## Create .venv, install the kit with JupyterLab, build the demo portfolio and run the monthly batch.
 demo:
-	$(PYTHON) -m pip install -q -e .
-	$(PYTHON) -m pmoreports demo
-	$(PYTHON) -m pmoreports batch params
+	./scripts/venv lab
+	$(PY) -m pmoreports demo
+	$(PY) -m pmoreports batch params
+	@echo "reports: output/  |  activate the environment: . $(VENV)/bin/activate"
 
-## Install test needs (Python and system) and run lint, types and the whole test suite.
+## Install test needs (Python into .venv, system programs when root) and run lint, types and every test.
 test: system-deps
-	$(PYTHON) -m pip install -q -e ".[test]"
-	$(PYTHON) -m ruff check .
-	$(PYTHON) -m ruff format --check .
-	$(PYTHON) -m mypy
-	$(PYTHON) -m pytest -q
+	./scripts/venv test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(PY) -m pytest -q
 
 system-deps:
 	./scripts/install-system-deps
 
+## Open the explore notebook in JupyterLab (after `make demo`).
+lab:
+	$(VENV)/bin/jupyter lab notebooks/explore.ipynb
+
 lint:
-	$(PYTHON) -m ruff check . && $(PYTHON) -m ruff format --check . && $(PYTHON) -m mypy
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy
 
 bench:
-	$(PYTHON) bench/bench_read.py
-	$(PYTHON) bench/bench_metrics.py
-	$(PYTHON) bench/bench_run.py
-	$(PYTHON) bench/bench_batch.py
+	$(PY) bench/bench_read.py
+	$(PY) bench/bench_metrics.py
+	$(PY) bench/bench_run.py
+	$(PY) bench/bench_batch.py
 
 ## Rewrite the committed blank template, demo workbooks and params from the generators.
 regenerate:
-	$(PYTHON) -m pmoreports demo --out .
+	$(PY) -m pmoreports demo --out .
+
+clean-venv:
+	rm -rf $(VENV)
