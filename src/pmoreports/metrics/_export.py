@@ -52,7 +52,8 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def frame_csv(frame: pd.DataFrame, **options: Any) -> str:
-    """``frame`` as CSV text with every text cell escaped; no index, dates as ``YYYY-MM-DD``
-    (``options`` go to :meth:`pandas.DataFrame.to_csv`)."""
-    settings: dict[str, Any] = {"index": False, "date_format": "%Y-%m-%d"} | options
+    """``frame`` as RFC 4180 CSV text with every text cell escaped: no index, dates as
+    ``YYYY-MM-DD``, CRLF line ends (so a text holding a lone CR or LF is quoted and
+    stays one cell); ``options`` go to :meth:`pandas.DataFrame.to_csv`."""
+    settings: dict[str, Any] = {"index": False, "date_format": "%Y-%m-%d", "lineterminator": "\r\n"} | options
     return str(escape_frame(frame).to_csv(**settings))

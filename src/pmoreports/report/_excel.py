@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -132,7 +133,10 @@ def _sheet(ws: Worksheet, headers: list[str], rows: list[list[Any]], formats: li
 
 
 def _put(ws: Worksheet, row: int, column: int, value: Any) -> Any:
-    """Write one cell; text is always a text cell, never a formula, whatever it starts with."""
+    """Write one cell; text is always a text cell, never a formula, whatever it starts with.
+    Control characters, which xlsx cannot hold, show as U+FFFD."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     cell = ws.cell(row=row, column=column, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
