@@ -148,7 +148,7 @@ def check_overrides(
     """Raise :class:`ParamsError` listing every bad command-line override."""
     problems = []
     if period is not None and not _PERIOD.match(period):
-        problems.append(f"--period is {period!r}; expected a month as YYYY-MM")
+        problems.append(f"--period is {shown(period)}; expected a month as YYYY-MM")
     if formats is not None and (not formats or any(f not in FORMATS for f in formats)):
         problems.append(f"--format is {','.join(formats) or 'empty'}; expected a list from {','.join(FORMATS)}")
     if timeout is not None and not _MIN_TIMEOUT <= timeout <= _MAX_TIMEOUT:
