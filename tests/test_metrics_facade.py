@@ -190,3 +190,21 @@ def test_params_metric_options_reach_the_metrics() -> None:
     custom = project_metrics(data, **replace(params, top_risks=2, burn_rate_months=6).metrics_options())
     assert len(default.top_risks) > 2 and len(custom.top_risks) == 2
     assert custom.costs["burn_rate"].value != default.costs["burn_rate"].value
+
+
+def test_write_metrics_quotes_formula_like_text(tmp_path: Path) -> None:
+    """A risk titled like a formula is written with a quote in front (no spreadsheet
+    evaluates it); negative numbers stay numbers; rows end in CRLF (RFC 4180), so a text
+    with a lone CR stays in its cell."""
+    data = fence_project(
+        risks=[["R1", '=HYPERLINK("http://x","click")', "Site", 3, 400.0, -2, "@owner", "line 1\rline 2", "open"]],
+        milestones=[["-Side 2 done", D(2024, 2, 29), None, D(2024, 2, 29)]],
+    )
+    write_metrics(project_metrics(data), tmp_path)
+    risks = pd.read_csv(tmp_path / "risks.csv")
+    assert risks.loc[0, col.TITLE] == '\'=HYPERLINK("http://x","click")'
+    assert risks.loc[0, col.OWNER] == "'@owner"
+    assert risks.loc[0, col.RESPONSE] == "line 1\rline 2"
+    assert risks.loc[0, col.SCHEDULE_IMPACT_DAYS] == -2  # a number, not text
+    assert pd.read_csv(tmp_path / "milestones.csv").loc[0, col.MILESTONE] == "'-Side 2 done"
+    assert (tmp_path / "series.csv").read_bytes().count(b"\r\n") == 5  # header + 4 months

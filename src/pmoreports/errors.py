@@ -16,7 +16,27 @@ __all__ = [
     "TemplateVersionError",
     "UnreadableWorkbookError",
     "WorkbookError",
+    "shown",
 ]
+
+SHOWN_LIMIT = 80
+"""Characters of a value's ``repr()`` an error message shows at most."""
+
+
+def shown(value: object, limit: int = SHOWN_LIMIT) -> str:
+    """``repr(value)`` for an error message, cut to about ``limit`` characters.
+
+    A longer text ends in an ellipsis and says how long it is
+    (``'xxxx…' (52,428,800 characters)``), so a message never prints an unbounded value.
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    if isinstance(value, str):
+        head = repr(value[:limit])[:limit]
+        return f"{head}…{head[0]} ({len(value):,} characters)"
+    size = f"{len(value):,} items, " if isinstance(value, list | tuple | dict | set) else ""
+    return f"{text[:limit]}… ({size}{len(text):,} characters)"
 
 
 class PmoError(Exception):

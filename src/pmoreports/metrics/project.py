@@ -27,6 +27,7 @@ from .._files import atomic_write_text
 from ..workbook import columns as col
 from ..workbook.model import ProjectData
 from . import glossary as g
+from ._export import frame_csv
 from .business_case import BusinessCase, project_business_case
 from .costs import (
     burn_rate,
@@ -275,6 +276,8 @@ def write_metrics(metrics: ProjectMetrics, out_dir: str | os.PathLike[str]) -> l
     metric record in ``metrics.csv``; the monthly project series; status tables per WBS
     element and category with ``<metric>_reason`` columns; budget vs actual; the risk
     register; milestones; business-case cash flows). Each file is written atomically.
+    Text that a spreadsheet would evaluate as a formula (a risk titled ``=HYPERLINK(...)``)
+    is written with a quote in front (:func:`pmoreports.metrics._export.frame_csv`).
     """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -293,6 +296,6 @@ def write_metrics(metrics: ProjectMetrics, out_dir: str | os.PathLike[str]) -> l
     atomic_write_text(written[0], metrics_json(metrics))
     for name, frame in frames.items():
         path = folder / name
-        atomic_write_text(path, frame.to_csv(index=False, date_format="%Y-%m-%d"))
+        atomic_write_text(path, frame_csv(frame))
         written.append(path)
     return written

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
-from ..errors import ParamsError
+from ..errors import ParamsError, shown
 from . import glossary as g
 from .evm import Metric
 
@@ -91,16 +91,17 @@ class RagThresholds:
         if values is None:
             return cls()
         if not isinstance(values, Mapping):
-            raise ParamsError(f"{where}: expected a mapping of thresholds, got {values!r}")
+            raise ParamsError(f"{where}: expected a mapping of thresholds, got {shown(values)}")
         known = {f.name for f in fields(cls)}
         clean: dict[str, float] = {}
         for key, value in values.items():
             if key not in known:
-                raise ParamsError(f"{where}.{key}: unknown RAG threshold; expected one of {sorted(known)}")
+                name = key if isinstance(key, str) and len(key) <= 80 else shown(key)
+                raise ParamsError(f"{where}.{name}: unknown RAG threshold; expected one of {sorted(known)}")
             clean[key] = _number(f"{where}.{key}", value)
             if key.startswith(FORECAST) and not -1 <= clean[key] <= 1:
                 raise ParamsError(
-                    f"{where}.{key}: {value!r} is not a fraction; give VAC% as a fraction "
+                    f"{where}.{key}: {shown(value)} is not a fraction; give VAC% as a fraction "
                     "between -1 and 1 (-0.05 = -5 %)"
                 )
         try:
@@ -115,10 +116,14 @@ class RagThresholds:
 
 def _number(where: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ParamsError(f"{where}: expected a number, got {value!r}")
-    if not math.isfinite(value):
-        raise ParamsError(f"{where}: expected a finite number, got {value!r}")
-    return float(value)
+        raise ParamsError(f"{where}: expected a number, got {shown(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        number = math.inf
+    if not math.isfinite(number):
+        raise ParamsError(f"{where}: expected a finite number, got {shown(value)}")
+    return number
 
 
 @dataclass(frozen=True)

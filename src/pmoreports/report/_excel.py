@@ -1,8 +1,10 @@
 """Excel export of the portfolio table (``portfolio_metrics.xlsx``).
 
 Formats per column, frozen header, filters, conditional RAG colours. Text that
-came from workbooks is written as text cells, so Excel never evaluates it as a
-formula (a project named ``=HYPERLINK(...)`` stays a name).
+came from workbooks or parameter files is written as text cells, so no spreadsheet
+evaluates it as a formula (a project named ``=HYPERLINK(...)`` stays a name); a text
+that would be a formula if typed (:func:`~pmoreports.metrics._export.needs_escape`)
+also gets the cell's quote prefix, so it stays text when someone edits the cell.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -20,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .._files import atomic_write_bytes
 from ..metrics import glossary as g
+from ..metrics._export import needs_escape
 from ..workbook import columns as C
 
 __all__ = ["write_portfolio_workbook"]
@@ -113,21 +117,32 @@ def _value(value: Any) -> Any:
 
 
 def _sheet(ws: Worksheet, headers: list[str], rows: list[list[Any]], formats: list[str | None]) -> None:
-    ws.append(headers)
-    for cell in ws[1]:
+    for c, header in enumerate(headers, 1):
+        cell = _put(ws, 1, c, header)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="1F3864")
     for r, row in enumerate(rows, 2):
         for c, value in enumerate(row, 1):
-            cell = ws.cell(row=r, column=c, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
+            cell = _put(ws, r, c, value)
             if formats[c - 1]:
                 cell.number_format = formats[c - 1]
     for c, header in enumerate(headers, 1):
         ws.column_dimensions[get_column_letter(c)].width = max(12, len(header) + 2)
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(len(rows) + 1, 2)}"
+
+
+def _put(ws: Worksheet, row: int, column: int, value: Any) -> Any:
+    """Write one cell; text is always a text cell, never a formula, whatever it starts with.
+    Control characters, which xlsx cannot hold, show as U+FFFD."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if needs_escape(value):
+            cell.quotePrefix = True  # shown as typed, and still text after an edit
+    return cell
 
 
 def _rag_colours(ws: Worksheet, columns: list[int], last_row: int) -> None:

@@ -14,22 +14,22 @@ their earned schedule is recomputed from the summed curves.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from IPython.core.display import HTML
 
-from ..errors import ParamsError, PmoError, ReportError
+from ..errors import ParamsError, PmoError, ReportError, shown
 from ..metrics import glossary as g
 from ..metrics.evm import finite_float, portfolio_evm
 from ..workbook import columns as C
 from ..workbook.schema import SCHEMA
 from . import charts
 from ._format import NA, esc, fmt_date, fmt_index, fmt_money, fmt_pct, html_table, rag_badge
+from ._yaml import load_yaml
 from .charts_display import set_static
 from .params import params_files
 from .project import ProjectReport
@@ -62,30 +62,45 @@ class PortfolioSettings:
 
     @classmethod
     def load(cls, params_dir: Path | None) -> PortfolioSettings:
-        """Read ``_portfolio.yaml`` from ``params_dir`` (defaults when absent)."""
+        """Read ``_portfolio.yaml`` from ``params_dir`` (defaults when absent) with the kit's
+        safe YAML loader; every problem raises one :class:`ParamsError` naming the file."""
         path = params_dir / PORTFOLIO_SETTINGS if params_dir else None
-        if path is None or not path.is_file():
+        if path is None or not (path.exists() or path.is_symlink()):
             return cls()
-        return cls.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, str(path))
+        return cls.from_dict(load_yaml(path, "portfolio settings file"), str(path))
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any], where: str = "portfolio settings") -> PortfolioSettings:
-        """Validate a mapping; unknown keys and bad values raise :class:`ParamsError`."""
-        known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ParamsError(f"{where}: unknown key(s) {unknown}; expected {sorted(known)}")
+        """Validate a mapping; unknown keys and bad values raise one :class:`ParamsError`
+        listing every problem, each with ``where`` and the key."""
+        defaults = cls()
+        known = sorted(cls.__dataclass_fields__)
+        problems = [f"{where}: unknown key {shown(k)}; expected one of {known}" for k in values if k not in known]
+
+        def get(key: str, test: Callable[[Any], bool], expected: str) -> Any:
+            value = values.get(key, getattr(defaults, key))
+            if not test(value):
+                problems.append(f"{where}: '{key}' is {shown(value)}; expected {expected}")
+                return getattr(defaults, key)
+            return value
+
+        title = get("title", lambda x: isinstance(x, str) and x.strip() != "", "text")
+        currency = get("currency", _is_currency, "an ISO 4217 code such as EUR")
+        page_size = get("page_size", lambda x: x in ("A4", "Letter"), "A4 or Letter")
+        top_risks = get("top_risks", lambda x: type(x) is int and x >= 1, "a whole number >= 1")
         fx = values.get("fx") or {}
-        bad = {k: v for k, v in fx.items() if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0}
-        if not isinstance(fx, Mapping) or bad:
-            raise ParamsError(f"{where}: fx rates must be positive numbers (found {bad or fx!r})")
-        settings = cls(
-            **{k: v for k, v in values.items() if k != "fx"},
-            fx={k.upper(): float(v) for k, v in fx.items()},
-        )
-        if settings.page_size not in ("A4", "Letter"):
-            raise ParamsError(f"{where}: page_size is {settings.page_size!r}; expected A4 or Letter")
-        return settings
+        if not isinstance(fx, Mapping):
+            problems.append(f"{where}: 'fx' is {shown(fx)}; expected currency codes with rates, e.g. USD: 0.92")
+            fx = {}
+        for code, rate in fx.items():
+            if not (isinstance(code, str) and _is_currency(code.upper())):
+                problems.append(f"{where}: 'fx' has the key {shown(code)}; expected an ISO 4217 code such as USD")
+            elif isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < float("inf"):
+                problems.append(f"{where}: 'fx.{code}' is {shown(rate)}; expected a positive number")
+        if problems:
+            raise ParamsError("\n".join(problems))
+        rates = {code.upper(): float(rate) for code, rate in fx.items()}
+        return cls(title=title, currency=currency, fx=rates, page_size=page_size, top_risks=top_risks)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain form (what ``_portfolio.yaml`` holds), for the notebook's parameters."""
@@ -94,6 +109,10 @@ class PortfolioSettings:
     def rate(self, currency: str) -> float | None:
         """Value of one unit of ``currency`` in the reporting currency (None if unknown)."""
         return 1.0 if currency == self.currency else self.fx.get(currency)
+
+
+def _is_currency(x: Any) -> bool:
+    return isinstance(x, str) and len(x) == 3 and x.isascii() and x.isalpha() and x.isupper()
 
 
 # -- interactive helpers (explore notebook) ---------------------------------------------------

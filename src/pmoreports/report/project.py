@@ -10,7 +10,6 @@ no logic is copied between notebooks.
 from __future__ import annotations
 
 import base64
-import mimetypes
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +40,7 @@ from ._format import (
     text_html,
 )
 from .charts_display import set_static
-from .params import ProjectParams, load_params, params_from_dict
+from .params import ProjectParams, load_params, logo_image, params_from_dict
 
 __all__ = ["KPI_KEYS", "ProjectReport"]
 
@@ -485,6 +484,6 @@ def _status_badge(status: str) -> str:
 def _logo(path: Path | None) -> str:
     if path is None:
         return ""
-    mime = mimetypes.guess_type(path.name)[0] or "image/png"
-    data = base64.b64encode(path.read_bytes()).decode()
+    mime, image = logo_image(path)  # the type sniffed from the bytes, checked again here
+    data = base64.b64encode(image).decode()
     return f'<img class="pmo-logo" alt="logo" src="data:{esc(mime)};base64,{data}">'
