@@ -65,6 +65,7 @@ _ROW_NUMBER = re.compile(rb'\br="([0-9]{1,7})"')
 _COL_SPAN = re.compile(rb'\bmin="([0-9]{1,5})".*?\bmax="([0-9]{1,5})"|\bmax="([0-9]{1,5})".*?\bmin="([0-9]{1,5})"')
 _ERROR_CELL = re.compile(rb'\bt="e"')
 _VALUE = re.compile(rb"<v>([^<]{0,40})</v>")
+_NOT_FINITE = re.compile(rb"<v>\s*[-+]?(?:inf(?:inity)?|nan)\s*</v>", re.IGNORECASE)
 _ZIP_PROBLEMS = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
@@ -90,6 +91,8 @@ class SheetScan:
     uncached_formulas: set[str] = field(default_factory=set)
     error_cells: dict[str, str] = field(default_factory=dict)
     """A1 reference -> the error value (``#N/A``...) saved in that cell."""
+    not_finite: dict[str, str] = field(default_factory=dict)
+    """A1 reference -> a number saved as ``inf`` or ``NaN`` (no spreadsheet writes these; a broken export)."""
     hidden_rows: set[int] = field(default_factory=set)
     """1-based numbers of hidden (or filtered-out) rows."""
     hidden_cols: list[tuple[int, int]] = field(default_factory=list)
@@ -259,7 +262,9 @@ def _scan_sheet(zf: zipfile.ZipFile, member: str) -> SheetScan:
     if b"<f" in xml:
         scan.uncached_formulas = _uncached(xml)
     if b't="e"' in xml:
-        scan.error_cells = _error_cells(xml)
+        scan.error_cells = _error_cells(xml, _ERROR_CELL, in_tag=True)
+    if _NOT_FINITE.search(xml):
+        scan.not_finite = _error_cells(xml, _NOT_FINITE, in_tag=False)
     if b"hidden=" in xml:
         _hidden(xml, scan)
     scan.filtered = b"<autoFilter" in xml
@@ -280,17 +285,21 @@ def _hidden(xml: bytes, scan: SheetScan) -> None:
             scan.hidden_cols.append((int(lo), int(hi)))
 
 
-def _error_cells(xml: bytes) -> dict[str, str]:
-    """References of cells saved with an error value, and the value (``#DIV/0!``...)."""
+def _error_cells(xml: bytes, marker: re.Pattern[bytes], *, in_tag: bool) -> dict[str, str]:
+    """References of the cells where ``marker`` matches (``in_tag``: in the cell's opening tag,
+    as ``t="e"``; else in its content, as a ``<v>``), and the value saved (``#DIV/0!``, ``inf``...)."""
     found: dict[str, str] = {}
-    for m in _ERROR_CELL.finditer(xml):
+    for m in marker.finditer(xml):
         start = xml.rfind(b"<c ", 0, m.start())
         end = xml.find(b"</c>", m.end())
+        tag_end = xml.find(b">", start)
+        if start < 0 or xml.find(b"</c>", start, m.start()) >= 0 or (tag_end > m.start()) != in_tag:
+            continue  # not where the marker means something
         cell = xml[start : end if end >= 0 else m.end()]
         ref = _REF.search(cell)
         value = _VALUE.search(cell)
-        if ref and start >= 0 and xml.find(b">", start) > m.start():
-            found[ref[1].decode()] = value[1].decode("utf-8", "replace") if value else "#error"
+        if ref:
+            found[ref[1].decode()] = value[1].decode("utf-8", "replace").strip() if value else "#error"
     return found
 
 

@@ -173,6 +173,7 @@ class _Reader:
         self.field_rows: dict[str, int] = {}
         self.names: dict[str, str] = {}
         self.span: tuple[dt.date, dt.date] | None = None
+        self.record_cells: dict[str, list[str]] = {}
 
     # -- issue helpers ----------------------------------------------------------------------
 
@@ -280,11 +281,22 @@ class _Reader:
             rows: list[list[Any]] = _calamine(lambda: sheet.to_python(skip_empty_area=False))
             merged = _calamine(lambda: sheet.merged_cell_ranges) or []
         except _CalamineFailure as exc:
-            self.error(
-                name,
-                "",
-                f"the sheet cannot be read ({exc}); open the workbook in Excel or LibreOffice, save it and resend it",
-            )
+            for ref, value in list(scan.not_finite.items())[:_LISTED]:
+                self.error(
+                    name,
+                    ref,
+                    "the cell holds a number no spreadsheet can show, so the sheet cannot be read; "
+                    "type the value again (or delete it)",
+                    value,
+                    "a finite number",
+                )
+            if not scan.not_finite:
+                self.error(
+                    name,
+                    "",
+                    f"the sheet cannot be read ({exc}); open the workbook in Excel or LibreOffice, "
+                    "save it and resend it",
+                )
             return None
         self.check_merged(name, merged)
         return rows
@@ -514,7 +526,44 @@ class _Reader:
         for r in range(header + 1, len(rows)):
             self.grid_row(grid, rows[r], r, label_cols, month_cols, out, flagged)
         self.hidden_warning(grid.name, rows, header, sorted({*label_cols.values(), *month_cols}))
+        self.unheaded_columns(grid, rows, header, label_cols, month_cols)
         return out
+
+    def unheaded_columns(
+        self,
+        grid: GridSheet,
+        rows: list[list[Any]],
+        header: int,
+        label_cols: dict[str, int],
+        month_cols: dict[int, dt.date],
+    ) -> None:
+        """Values in a column inside the grid whose header is blank (or 'Total') would be
+        dropped without a word: an error naming the header cell."""
+        if not month_cols:
+            return
+        total = _norm(grid.total_label)
+        first_label = grid.row_fields[0].key
+        for c in range(min(label_cols.values()), max(month_cols)):
+            head = rows[header][c] if c < len(rows[header]) else ""
+            if c in month_cols or c in label_cols.values() or not (is_blank(head) or _norm(head) == total):
+                continue
+            if _ref(header, c) in self.scan(grid.name).error_cells:
+                continue
+            filled = [
+                _ref(r, c)
+                for r in range(header + 1, len(rows))
+                if c < len(rows[r]) and not is_blank(rows[r][c]) and _norm(rows[r][label_cols[first_label]]) != total
+            ]
+            if filled:
+                self.error(
+                    grid.name,
+                    _ref(header, c),
+                    f"column {get_column_letter(c + 1)} has values ({', '.join(filled[:_LISTED])}"
+                    f"{' ...' if len(filled) > _LISTED else ''}) but no month header; type its month "
+                    f"in {_ref(header, c)} (or delete the values)",
+                    found_text(head) if not is_blank(head) else "an empty header",
+                    "a month such as 2026-04-01",
+                )
 
     def grid_columns(
         self, grid: GridSheet, header: list[Any], r: int
@@ -680,7 +729,7 @@ class _Reader:
         raw_labels = [row[label_cols[f.key]] for f in grid.row_fields]
         if not is_blank(raw_labels[0]) and _norm(raw_labels[0]) == _norm(grid.total_label):
             return
-        cells = [(c, row[c]) for c in month_cols if row[c] != "" or (r, c) in flagged]
+        cells = [(c, row[c]) for c in month_cols if (row[c] != "" and not is_blank(row[c])) or (r, c) in flagged]
         labels_flagged = any((r, label_cols[f.key]) in flagged for f in grid.row_fields)
         if not cells and not labels_flagged and all(is_blank(v) for v in raw_labels):
             return
@@ -778,6 +827,15 @@ class _Reader:
                 )
         if any(f.required and f.key not in where for f in table.fields):
             return empty
+        for f in table.fields:
+            if f.key not in where:
+                self.warn(
+                    table.name,
+                    f"A{header + 1}:{_ref(header, max(len(rows[header]) - 1, 0))}",
+                    f"column '{f.header}' is missing; its values are read as empty",
+                    ", ".join(repr(_text(h)) for h in rows[header] if not is_blank(h))[:120],
+                    f"a '{f.header}' column",
+                )
         records = self.table_rows(table, rows, header, where)
         self.hidden_warning(table.name, rows, header, sorted(where.values()))
         return _frame(records, table.fields)
@@ -816,6 +874,7 @@ class _Reader:
             if ok:
                 seen[key] = r
                 records.append(record)
+                self.record_cells.setdefault(table.name, []).append(_ref(r, where[table.key[0]]))
         return records
 
     # -- Whole-workbook checks ------------------------------------------------------------------
@@ -861,12 +920,13 @@ class _Reader:
                         " / ".join(k),
                         f"a row listed on the {s.budget.name} sheet",
                     )
+        cells = self.record_cells.get(s.forecast.name, [])
         for i, w in enumerate(forecast[C.WBS] if not forecast.empty else []):
             if w not in wbs:
                 self.error(
                     s.forecast.name,
-                    "",
-                    f"WBS element '{w}' (record {i + 1}) has no {s.budget.name} row",
+                    cells[i] if i < len(cells) else "",
+                    f"WBS element '{w}' has no {s.budget.name} row",
                     repr(w),
                     f"a WBS element on the {s.budget.name} sheet",
                 )
