@@ -580,6 +580,37 @@ CASES = [
         ("warning  Actuals!5:7", "rows 5-7 and column D of Actuals are hidden (or filtered out)", "included"),
     ),
     Case("filtered-out table row", edit(_filtered_risks), 0, ("warning  Risks!4:4", "row 4 of Risks is hidden")),
+    # -- values that a reader would otherwise drop or misplace without a word
+    Case(
+        "month header deleted over values",
+        cell("Actuals", "E2", None),
+        1,
+        ("Actuals!E2", "column E has values (E3, E4, E5", "but no month header"),
+    ),
+    Case(
+        "optional column renamed",
+        cell("Changes", "F2", "Cost impakt"),
+        0,
+        ("warning  Changes!A2:H2", "column 'Cost impact' is missing; its values are read as empty", "'Cost impakt'"),
+    ),
+    Case(
+        "forecast for an unknown WBS element",
+        cell("Forecast", "A4", "9 Unplanned"),
+        1,
+        ("Forecast!A4", "WBS element '9 Unplanned' has no Budget row"),
+    ),
+    Case(
+        "number that no spreadsheet writes, in a date cell",
+        raw_cell("Milestones", "B3", float("-inf")),
+        1,
+        ("Milestones!B3", "a number no spreadsheet can show"),
+    ),
+    Case(
+        "duplicate column header",
+        cell("Risks", "J2", "Probability"),
+        1,
+        ("Risks!J2", "column 'Probability' appears twice (also D2)"),
+    ),
     # -- size limits quote the limit applied
     Case(
         "sheet part over the size limit",

@@ -729,7 +729,9 @@ class _Reader:
         raw_labels = [row[label_cols[f.key]] for f in grid.row_fields]
         if not is_blank(raw_labels[0]) and _norm(raw_labels[0]) == _norm(grid.total_label):
             return
-        cells = [(c, row[c]) for c in month_cols if (row[c] != "" and not is_blank(row[c])) or (r, c) in flagged]
+        cells = [(c, v) for c in month_cols if (v := row[c]) != "" and (type(v) is not str or v.strip())]
+        if flagged:
+            cells += [(c, row[c]) for c in month_cols if (r, c) in flagged and not any(c == x for x, _ in cells)]
         labels_flagged = any((r, label_cols[f.key]) in flagged for f in grid.row_fields)
         if not cells and not labels_flagged and all(is_blank(v) for v in raw_labels):
             return
