@@ -57,11 +57,11 @@ import pandas as pd
 import pytest
 import python_calamine
 from conftest import REPO, TODAY
-from xlsx_helpers import cell_xml, set_cell
+from xlsx_helpers import cell_style, cell_xml, set_cell
 
 from pmoreports.workbook.schema import SCHEMA, Field, Kind
 
-DEFAULT_CASES = 120
+DEFAULT_CASES = 200
 CASE_TIMEOUT = 60.0
 SEED = int(os.environ.get("PMOREPORTS_FUZZ_SEED", "20261129"))
 CASES = int(os.environ.get("PMOREPORTS_FUZZ_CASES", str(DEFAULT_CASES)))
@@ -396,7 +396,7 @@ def random_value(rng: random.Random, near: dt.date) -> object:
 
 
 def value_for(f: Field, rng: random.Random, near: dt.date) -> object:
-    """Half the time any value; else one at the edges of what field ``f`` accepts."""
+    """Any value 40 % of the time; else one at the edges of what field ``f`` accepts."""
     if rng.random() < 0.4:
         return random_value(rng, near)
     edges: dict[Kind, list[object]] = {
@@ -426,8 +426,6 @@ def write_value(
     source: Source, sheet: Sheet, xml: bytes, ref: str, value: object, rng: random.Random
 ) -> tuple[bytes, bool]:
     """Sheet XML with ``value`` in ``ref``, and whether the cell is date-formatted."""
-    from xlsx_helpers import cell_style
-
     own = cell_style(xml, ref)
     if isinstance(value, DateCell):
         style = rng.choice(source.date_styles)
