@@ -1,14 +1,26 @@
-"""Shared fixtures: a freshly generated demo portfolio in a temporary folder."""
+"""Shared fixtures: a freshly generated demo portfolio in a temporary folder.
+
+"Today" is pinned for the whole session (and the processes tests start) to the month
+after the demo period, so no test depends on the machine's clock.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from pmoreports.workbook.demo import write_demo
+from pmoreports.workbook.demo import DEMO_PERIOD, write_demo
+from pmoreports.workbook.reader import TODAY_ENV
 
 REPO = Path(__file__).resolve().parents[1]
+TODAY = DEMO_PERIOD.replace(year=DEMO_PERIOD.year + DEMO_PERIOD.month // 12, month=DEMO_PERIOD.month % 12 + 1)
+"""The "current month" every test runs in: the month after the demo's status month."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ[TODAY_ENV] = TODAY.isoformat()
 
 
 @pytest.fixture(scope="session")

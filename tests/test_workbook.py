@@ -1,4 +1,6 @@
-"""The reader: typed fields and tidy frames, from openpyxl- and LibreOffice-saved files."""
+"""The reader: typed fields and tidy frames, from openpyxl- and LibreOffice-saved files;
+no guessing on numbers and dates stored as text (generated inputs); what the reader says
+about hidden rows, spaces in keys, credit notes and the status date."""
 
 from __future__ import annotations
 
@@ -8,12 +10,19 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-from conftest import require_program
+import pytest
+from conftest import REPO, require_program
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from xlsx_helpers import mutate
 
 from pmoreports import ProjectData, read_workbook, write_project_workbook
+from pmoreports.errors import PmoError
 from pmoreports.workbook import columns as C
+from pmoreports.workbook._cells import CellProblem, parse_cell, parse_month_header
 from pmoreports.workbook.demo import DEMO_PROJECTS, SEED, build_demo_project
+from pmoreports.workbook.reader import TODAY_ENV, check_workbook, current_month
+from pmoreports.workbook.schema import Field, Kind
 
 FRAMES = ("budget", "actuals", "progress", "forecast", "changes", "risks", "milestones", "benefits")
 
@@ -120,3 +129,212 @@ def test_libreoffice_saved_workbook_reads_the_same(alpha_xlsx: Path, tmp_path: P
         timeout=180,
     )
     assert_same_data(read_workbook(alpha_xlsx), read_workbook(out / "alpha.xlsx"))
+
+
+# -- no guessing: generated inputs ------------------------------------------------------------
+
+AMOUNT = Field("value", "Amount", Kind.SIGNED_MONEY)
+
+
+def _group(digits: str, sep: str, indian: bool = False) -> str:
+    if indian and len(digits) > 3:
+        head, tail = digits[:-3], digits[-3:]
+        pairs = [head[max(0, i - 2) : i] for i in range(len(head), 0, -2)][::-1]
+        return sep.join([*pairs, tail])
+    return f"{int(digits):,}".replace(",", sep)
+
+
+# (grouping separator, decimal mark, Indian grouping) of conventions seen in workbooks
+CONVENTIONS = [
+    (",", ".", False),  # 1,234.50 (English)
+    (".", ",", False),  # 1.234,50 (German, Italian, Spanish...)
+    (" ", ",", False),  # 1 234,50 (French, Nordic)
+    ("\u00a0", ",", False),  # 1 234,50 with a no-break space
+    ("\u202f", ",", False),  # 1 234,50 with a narrow no-break space
+    ("'", ".", False),  # 1'234.50 (Swiss)
+    (",", ".", True),  # 12,34,567.50 (Indian)
+    ("", ".", False),  # 1234.50
+    ("", ",", False),  # 1234,50
+]
+
+
+@given(
+    whole=st.integers(0, 10**12),
+    frac=st.sampled_from(["", "0", "5", "25", "50", "125", "999"]),
+    convention=st.sampled_from(CONVENTIONS),
+    style=st.sampled_from(["{}", "-{}", "({})", "  {} ", "+{}"]),
+)
+@settings(max_examples=400, deadline=None)
+def test_number_text_is_read_exactly_or_refused_as_ambiguous(
+    whole: int, frac: str, convention: tuple[str, str, bool], style: str
+) -> None:
+    """Any thousands/decimal convention: the value typed, with a warning stating it, or an error
+    listing both readings (one of them the value typed). Never another value without a word."""
+    group, mark, indian = convention
+    text = style.format(
+        _group(str(whole), group, indian) + (mark + frac if frac else "")
+        if group
+        else f"{whole}{mark + frac if frac else ''}"
+    )
+    value = float(f"{whole}.{frac or '0'}") * (-1 if style[0] in "-(" else 1)
+    try:
+        reading = parse_cell(AMOUNT, text)
+    except CellProblem as p:
+        assert "ambiguous" in p.message, (text, p.message)
+        assert f"{value:.15g}" in p.message, (text, p.message)
+        return
+    assert reading.value == value, text
+    assert reading.note.startswith(f"number stored as text, read as {value:.15g};"), reading.note
+
+
+@given(text=st.text(max_size=30), kind=st.sampled_from(list(Kind)))
+@settings(max_examples=600, deadline=None)
+def test_any_text_is_read_or_refused_never_crashes(text: str, kind: Kind) -> None:
+    f = Field("x", "X", kind, choices=("open", "closed"))
+    try:
+        parse_cell(f, text)
+    except CellProblem as p:
+        assert p.message and p.expected
+
+
+@given(
+    day=st.dates(dt.date(1990, 1, 1), dt.date(2200, 12, 31)),
+    form=st.sampled_from(
+        [
+            "%d/%m/%Y",
+            "%m/%d/%Y",
+            "%d.%m.%Y",
+            "%d-%m-%Y",
+            "%Y-%m-%d",
+            "%Y/%m/%d",
+            "%d %B %Y",
+            "%B %d, %Y",
+            "%b %d %Y",
+            "%d-%b-%Y",
+        ]
+    ),
+)
+@settings(max_examples=400, deadline=None)
+def test_date_text_is_read_exactly_or_refused_as_ambiguous(day: dt.date, form: str) -> None:
+    text = _english(day, form)
+    try:
+        reading = parse_cell(Field("d", "D", Kind.DATE), text)
+    except CellProblem as p:
+        assert "ambiguous date" in p.message and day.isoformat() in p.message, (text, p.message)
+        return
+    assert reading.value == day, text
+
+
+@given(
+    day=st.dates(dt.date(1990, 1, 1), dt.date(2200, 12, 1)),
+    form=st.sampled_from(["%Y-%m", "%b %Y", "%B %Y", "%m/%Y", "%m.%Y", "%Y-%m-%d"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_month_header_text_forms_with_one_reading(day: dt.date, form: str) -> None:
+    assert parse_month_header(_english(day, form)).value.replace(day=1) == day.replace(day=1)
+
+
+@given(month=st.integers(1, 12), year=st.integers(1990, 2200), as_yyyymm=st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_a_number_is_never_taken_for_a_month(month: int, year: int, as_yyyymm: bool) -> None:
+    """``04.2026`` read as the number 4.2026, or 202604: an error that says what to type."""
+    number = float(year * 100 + month) if as_yyyymm else float(f"{month}.{year}")
+    with pytest.raises(CellProblem) as info:
+        parse_month_header(number)
+    assert f"type {year}-{month:02d}-01" in info.value.message
+
+
+def _english(day: dt.date, form: str) -> str:
+    """``day`` formatted with English month names whatever the machine's locale."""
+    names = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+    form = form.replace("%B", names[day.month - 1]).replace("%b", names[day.month - 1][:3])
+    return day.strftime(form)
+
+
+# -- the reader on real workbooks ---------------------------------------------------------------
+
+
+def test_keys_compare_equal_whatever_the_spaces(alpha_xlsx: Path, tmp_path: Path) -> None:
+    """A WBS label with extra spaces on one sheet still matches the others, and reads the same."""
+
+    def spaces(wb: openpyxl.Workbook) -> None:
+        wb["Actuals"]["A3"] = "  1   Discovery "
+        wb["Progress"]["A3"] = "1\u00a0 Discovery"
+        wb["Forecast"]["A3"] = " 1 Discovery"
+        wb["Budget"]["B3"] = " Labour "
+
+    assert_same_data(read_workbook(alpha_xlsx), read_workbook(mutate(alpha_xlsx, tmp_path / "s.xlsx", spaces)))
+
+
+def test_month_headers_as_text_read_the_same(alpha_xlsx: Path, tmp_path: Path) -> None:
+    def text(wb: openpyxl.Workbook) -> None:
+        for col, label in zip("CDEF", ["2026-01", "Feb 2026", "March 2026", "04/2026"], strict=True):
+            wb["Budget"][f"{col}2"] = label
+
+    changed = check_workbook(mutate(alpha_xlsx, tmp_path / "t.xlsx", text))
+    assert changed.issues == [] and changed.data is not None
+    assert_same_data(read_workbook(alpha_xlsx), changed.data)
+
+
+def test_hidden_rows_are_read_with_one_warning(alpha_xlsx: Path, tmp_path: Path) -> None:
+    def hide(wb: openpyxl.Workbook) -> None:
+        for r in (3, 4, 9):
+            wb["Budget"].row_dimensions[r].hidden = True
+        wb["Budget"].column_dimensions["E"].hidden = True
+        wb["Budget"].column_dimensions["Q"].hidden = True  # outside the data: not listed
+
+    result = check_workbook(mutate(alpha_xlsx, tmp_path / "h.xlsx", hide))
+    assert result.data is not None
+    assert_same_data(read_workbook(alpha_xlsx), result.data)
+    [warning] = result.warnings
+    assert (warning.sheet, warning.cell) == ("Budget", "3:4")
+    assert "rows 3-4, 9 and column E of Budget are hidden" in warning.message
+
+
+def test_credit_note_reduces_actual_cost(alpha_xlsx: Path, tmp_path: Path) -> None:
+    def credit(wb: openpyxl.Workbook) -> None:
+        wb["Actuals"]["G3"] = -2500  # May 2026, after 113,760 booked on the row
+
+    data = read_workbook(mutate(alpha_xlsx, tmp_path / "c.xlsx", credit))
+    row = data.actuals[(data.actuals[C.WBS] == "1 Discovery") & (data.actuals[C.CATEGORY] == "Labour")]
+    assert row.set_index(C.MONTH)[C.VALUE][pd.Timestamp("2026-05-01")] == -2500
+    assert [(w.sheet, w.cell) for w in data.warnings] == [("Actuals", "G3")]
+
+
+def test_status_date_is_compared_with_the_today_given(alpha_xlsx: Path) -> None:
+    early = check_workbook(alpha_xlsx, today=dt.date(2026, 9, 17))
+    assert [(w.cell, "filled early?" in w.message) for w in early.warnings] == [("B12", True)]
+    assert check_workbook(alpha_xlsx, today=dt.date(2026, 10, 31)).warnings == []
+
+
+def test_current_month_reads_the_clock_once_in_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert current_month(dt.date(2026, 3, 19)) == dt.date(2026, 3, 1)
+    monkeypatch.setenv(TODAY_ENV, "2027-02")
+    assert current_month() == dt.date(2027, 2, 1)
+    monkeypatch.setenv(TODAY_ENV, "next week")
+    with pytest.raises(PmoError, match="PMOREPORTS_TODAY='next week' is not a month"):
+        current_month()
+    monkeypatch.delenv(TODAY_ENV)
+    assert current_month() == dt.date.today().replace(day=1)
+
+
+def test_committed_examples_read_with_no_new_warnings() -> None:
+    """Only the deliberate data-quality warnings of the FOXTROT demo project."""
+    for book in sorted((REPO / "examples").glob("*.xlsx")):
+        result = check_workbook(book, today=dt.date(2026, 11, 1))
+        assert result.errors == [], book
+        expected = 3 if book.stem == "foxtrot" else 0
+        assert len(result.warnings) == expected, [w.describe() for w in result.warnings]

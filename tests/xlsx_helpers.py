@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import openpyxl
 from openpyxl.workbook.workbook import Workbook
@@ -70,3 +72,73 @@ def fingerprint(path: Path) -> dict[str, Any]:
 def copy(src: Path, dst: Path) -> Path:
     shutil.copyfile(src, dst)
     return dst
+
+
+# -- raw sheet XML edits (fast: no openpyxl round trip) ---------------------------------------
+
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def cell_xml(ref: str, value: object, style: int | None = None) -> bytes:
+    """The XML of one cell holding ``value`` as a spreadsheet saves it.
+
+    ``None`` is an empty (styled) cell; ``bool`` a TRUE/FALSE cell; ``int``/``float``
+    a number (shown as a date when ``style`` is a date format); ``str`` an inline
+    string, except ``'=...'`` (a formula with no cached value) and ``'#...!'``/``'#N/A'``
+    (an error value).
+    """
+    s = f' s="{style}"' if style is not None else ""
+    if value is None:
+        return f'<c r="{ref}"{s}/>'.encode()
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'.encode()
+    if isinstance(value, int | float):
+        return f'<c r="{ref}"{s} t="n"><v>{value!r}</v></c>'.encode()
+    text = str(value)
+    if text.startswith("="):
+        return f'<c r="{ref}"{s}><f>{escape(text[1:])}</f><v/></c>'.encode()
+    if text.startswith("#") and (text.endswith(("!", "?")) or text == "#N/A"):
+        return f'<c r="{ref}"{s} t="e"><v>{escape(text)}</v></c>'.encode()
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'.encode()
+
+
+def cell_style(xml: bytes, ref: str) -> int | None:
+    """The style index of cell ``ref`` in a sheet's XML (``None`` if absent or unstyled)."""
+    m = re.search(rb'<c r="' + ref.encode() + rb'"[^>]*?\bs="([0-9]+)"', xml)
+    return int(m[1]) if m else None
+
+
+def set_cell(xml: bytes, ref: str, new: bytes) -> bytes:
+    """Sheet XML with cell ``ref`` replaced by ``new`` (inserted in order when absent)."""
+    cell = re.compile(rb'<c r="' + ref.encode() + rb'"(?:\s[^>]*?)?(?:/>|>.*?</c>)', re.S)
+    if cell.search(xml):
+        return cell.sub(lambda _: new, xml, count=1)
+    letters, number = _CELL_REF.fullmatch(ref).groups()  # type: ignore[union-attr]
+    row_no, col_no = int(number), _col_number(letters)
+    row = re.search(rb'<row r="' + number.encode() + rb'"[^>]*?(/?)>', xml)
+    if row is None:
+        later = next(
+            (m for m in re.finditer(rb'<row r="([0-9]+)"', xml) if int(m[1]) > row_no),
+            None,
+        )
+        block = b'<row r="' + number.encode() + b'">' + new + b"</row>"
+        if later is not None:
+            return xml[: later.start()] + block + xml[later.start() :]
+        if b"<sheetData/>" in xml:
+            return xml.replace(b"<sheetData/>", b"<sheetData>" + block + b"</sheetData>", 1)
+        return xml.replace(b"</sheetData>", block + b"</sheetData>", 1)
+    if row[1]:  # <row r="N"/>
+        return xml[: row.start()] + row[0][:-2] + b">" + new + b"</row>" + xml[row.end() :]
+    end = xml.index(b"</row>", row.end())
+    for m in re.finditer(rb'<c r="([A-Z]{1,3})[0-9]+"', xml[row.end() : end]):
+        if _col_number(m[1].decode()) > col_no:
+            at = row.end() + m.start()
+            return xml[:at] + new + xml[at:]
+    return xml[:end] + new + xml[end:]

@@ -27,7 +27,7 @@ from .paths import (
     TEMPLATES_DIR,
 )
 from .workbook.demo import write_demo
-from .workbook.reader import CheckResult, check_workbook
+from .workbook.reader import CheckResult, check_workbook, current_month
 from .workbook.schema import COST_CATEGORIES, field_reference_markdown
 from .workbook.template import TemplateSpec, month_range, write_template
 
@@ -147,9 +147,14 @@ def template_check(files: Sequence[Path], as_json: bool, quiet: bool) -> None:
     """
     status = EXIT_OK
     report: list[dict[str, Any]] = []
+    try:
+        today = current_month()
+    except PmoError as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(EXIT_ERRORS)
     for path in files:
         try:
-            result = check_workbook(path)
+            result = check_workbook(path, today=today)
         except UnreadableWorkbookError as exc:
             status = EXIT_UNUSABLE
             report.append({"file": str(path), "unusable": str(exc), "issues": []})

@@ -10,32 +10,85 @@ Only input cells are read, as values: formulas are trusted only through the
 cached value a spreadsheet program saved with them. Month columns are found by
 their header dates (Excel dates or ISO text such as ``2026-03``), so months
 may be added; blank rows are skipped.
+
+Nothing is guessed (see :mod:`._cells`): a value with one sensible reading that
+is not the plain typed value (a number stored as text, a date not on the 1st
+as a month header, a sheet named ``'Budget '``) is read with a warning stating
+the reading; anything with two readings is an error naming the cell. "Today"
+is read once, by :func:`current_month`, and can be passed in for tests.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import python_calamine as calamine
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from ..errors import Issue, TemplateVersionError, UnreadableWorkbookError, WorkbookError
+from ..errors import Issue, PmoError, TemplateVersionError, UnreadableWorkbookError, WorkbookError
 from . import columns as C
-from ._cells import CellProblem, found_text, is_blank, parse_cell, parse_month_header
-from ._xlsx import Container, SheetScan, open_container
+from ._cells import (
+    MAX_AMOUNT,
+    CellProblem,
+    found_text,
+    is_blank,
+    parse_cell,
+    parse_month_header,
+    show_month,
+)
+from ._xlsx import MAX_SHEET_CELLS, Container, SheetScan, open_container
 from .model import ProjectData, ProjectInfo
 from .schema import SCHEMA, Field, GridSheet, Kind, Schema, TableSheet
 
-__all__ = ["CheckResult", "check_workbook", "read_workbook"]
+__all__ = [
+    "BENEFIT_HORIZON_YEARS",
+    "FAR_OUTSIDE_YEARS",
+    "LONG_BASELINE_YEARS",
+    "TODAY_ENV",
+    "CheckResult",
+    "check_workbook",
+    "current_month",
+    "read_workbook",
+]
+
+TODAY_ENV = "PMOREPORTS_TODAY"
+"""Environment variable that sets "today" (``YYYY-MM`` or ``YYYY-MM-DD``) for the checks, e.g. in tests."""
+FAR_OUTSIDE_YEARS = 5
+"""A date (or month header) more than this many years before the baseline start or after the
+baseline finish (or status date) is far outside the project: a warning (an error for month headers)."""
+BENEFIT_HORIZON_YEARS = 10
+"""Benefit years later than this many years after the baseline finish are warned about."""
+LONG_BASELINE_YEARS = 15
+"""A baseline longer than this many years is warned about (a typo in a baseline date?)."""
 
 _HEADER_SCAN_ROWS = 10
 _MONEY_TOLERANCE = 0.5
+_LISTED = 4
+T = TypeVar("T")
+
+
+def current_month(today: dt.date | None = None) -> dt.date:
+    """First day of the current month: of ``today`` if given, else of the date in the
+    ``PMOREPORTS_TODAY`` environment variable, else of the system clock.
+
+    The only place the reader reads the clock; tests pass ``today`` (or set the variable).
+    """
+    if today is not None:
+        return today.replace(day=1)
+    text = os.environ.get(TODAY_ENV, "").strip()
+    if not text:
+        return dt.date.today().replace(day=1)
+    try:
+        return dt.date.fromisoformat(text if len(text) > 7 else f"{text}-01").replace(day=1)
+    except ValueError:
+        raise PmoError(f"{TODAY_ENV}={text!r} is not a month; use YYYY-MM (or unset it)") from None
 
 
 @dataclass
@@ -57,17 +110,23 @@ class CheckResult:
         return [i for i in self.issues if i.severity == "warning"]
 
 
-def read_workbook(path: str | Path) -> ProjectData:
-    """Read a filled workbook; raise :class:`WorkbookError` listing all errors if any."""
-    result = check_workbook(path)
+def read_workbook(path: str | Path, *, today: dt.date | None = None) -> ProjectData:
+    """Read a filled workbook; raise :class:`WorkbookError` listing all errors if any.
+
+    ``today`` is the date the status date is compared with (default: :func:`current_month`).
+    """
+    result = check_workbook(path, today=today)
     if result.errors or result.data is None:
         raise WorkbookError(result.file, result.issues)
     return result.data
 
 
-def check_workbook(path: str | Path) -> CheckResult:
-    """Validate a filled workbook and return every error and warning found."""
-    reader = _Reader(Path(path))
+def check_workbook(path: str | Path, *, today: dt.date | None = None) -> CheckResult:
+    """Validate a filled workbook and return every error and warning found.
+
+    ``today`` is the date the status date is compared with (default: :func:`current_month`).
+    """
+    reader = _Reader(Path(path), current_month(today))
     data = reader.read()
     return CheckResult(reader.file, reader.issues, data)
 
@@ -81,6 +140,7 @@ class _Grid:
     data: dict[tuple[str, ...], dict[dt.date, float]] = field(default_factory=dict)
     rows: dict[tuple[str, ...], int] = field(default_factory=dict)
     cols: dict[dt.date, int] = field(default_factory=dict)
+    labels: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
     def cell(self, key: tuple[str, ...], month: dt.date) -> str:
         """A1 reference of the cell holding ``key`` x ``month``."""
@@ -96,20 +156,24 @@ class _Grid:
 class _Reader:
     """One pass over one workbook, collecting issues as it goes."""
 
-    def __init__(self, path: Path, schema: Schema = SCHEMA) -> None:
+    def __init__(self, path: Path, today: dt.date, schema: Schema = SCHEMA) -> None:
         self.path = path
         self.file = path.name
         self.schema = schema
+        self.today = today
         self.issues: list[Issue] = []
         self.container: Container = open_container(path)
         try:
-            self.book = calamine.CalamineWorkbook.from_path(str(path))
-        except (calamine.CalamineError, calamine.PasswordError, ValueError, OSError) as exc:
+            self.book = _calamine(lambda: calamine.CalamineWorkbook.from_path(str(path)))
+        except _CalamineFailure as exc:
             raise UnreadableWorkbookError(
                 f"{path}: the workbook cannot be opened ({exc}); open it in Excel, save it again as .xlsx and resend it"
             ) from None
         self.version_row = 0
         self.field_rows: dict[str, int] = {}
+        self.names: dict[str, str] = {}
+        self.span: tuple[dt.date, dt.date] | None = None
+        self.record_cells: dict[str, list[str]] = {}
 
     # -- issue helpers ----------------------------------------------------------------------
 
@@ -122,22 +186,26 @@ class _Reader:
     # -- top level ----------------------------------------------------------------------------
 
     def read(self) -> ProjectData | None:
-        present = {s.lower() for s in self.container.sheets}
-        if not present & {s.lower() for s in self.schema.sheet_names[1:]}:
+        present = {_sheet_key(s) for s in self.container.sheets}
+        if not present & {_sheet_key(s) for s in self.schema.sheet_names[1:]}:
             found = ", ".join(repr(s) for s in self.container.sheets) or "no sheets"
             raise UnreadableWorkbookError(
                 f"{self.path}: not a pmoreports project workbook: none of the template's sheets "
                 f"({', '.join(self.schema.sheet_names[1:])}) is there (found {found}). Start from "
                 "the template: `pmoreports template new -o project.xlsx`"
             )
+        self.names = self.resolve_sheets()
         project_rows = self.sheet(self.schema.project.name)
         version = self.check_version(project_rows)
         info = self.project(project_rows) if project_rows is not None else None
+        if info is not None and info.baseline_start <= info.baseline_finish:
+            self.span = (info.baseline_start, max(info.baseline_finish, info.status_date))
         budget, actuals, progress = (self.grid(g) for g in self.schema.grids)
         forecast, changes, risks, milestones, benefits = (self.table(t) for t in self.schema.tables)
         if info is None or budget is None or actuals is None or progress is None:
             return None
         self.cross_check(info, budget, actuals, progress, forecast)
+        self.credit_check(info, actuals)
         if any(i.severity == "error" for i in self.issues):
             return None
         self.warnings(info, budget, actuals, progress)
@@ -156,11 +224,42 @@ class _Reader:
             warnings=[i for i in self.issues if i.severity == "warning"],
         )
 
+    def resolve_sheets(self) -> dict[str, str]:
+        """Schema sheet name -> the workbook's sheet; a name that differs only in surrounding
+        or doubled spaces or in case is used, with a warning naming the real sheet."""
+        present = list(self.container.sheets)
+        names: dict[str, str] = {}
+        for name in self.schema.sheet_names[1:]:
+            if name in present:
+                names[name] = name
+                continue
+            near = [s for s in present if _sheet_key(s) == _sheet_key(name)]
+            if len(near) == 1:
+                names[name] = near[0]
+                self.warn(
+                    name,
+                    "",
+                    f"sheet {near[0]!r} is read as the {name} sheet (the names differ only in spaces "
+                    f"or capitals); rename it to '{name}'",
+                    repr(near[0]),
+                    repr(name),
+                )
+            elif near:
+                self.error(
+                    name,
+                    "",
+                    f"several sheets could be the {name} sheet: " + ", ".join(repr(s) for s in near),
+                    ", ".join(repr(s) for s in near),
+                    f"one sheet named '{name}'",
+                )
+        return names
+
     def sheet(self, name: str) -> list[list[Any]] | None:
         """Cell values of sheet ``name`` from A1, or ``None`` (with an issue) if unusable."""
-        actual = next((s for s in self.container.sheets if s == name), None)
-        actual = actual or next((s for s in self.container.sheets if s.lower() == name.lower()), None)
+        actual = self.names.get(name)
         if actual is None:
+            if any(_sheet_key(s) == _sheet_key(name) for s in self.container.sheets):
+                return None  # ambiguous: reported by resolve_sheets
             found = ", ".join(repr(s) for s in self.container.sheets) or "none"
             self.error(name, "", f"sheet '{name}' is missing", found, "the template's sheets")
             return None
@@ -170,19 +269,36 @@ class _Reader:
                 name,
                 scan.far_cell,
                 "a cell far outside the data area makes the sheet "
-                f"{scan.max_row:,} rows x {scan.max_col:,} columns; delete that cell (or the "
-                "rows/columns after your data) and save again",
+                f"{scan.max_row:,} rows x {scan.max_col:,} columns, more than the "
+                f"{MAX_SHEET_CELLS:,} cells read; delete that cell (or the rows/columns after "
+                "your data) and save again",
                 "a value",
                 "data within the template's area",
             )
             return None
         try:
-            sheet = self.book.get_sheet_by_name(actual)
-            rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)
-        except calamine.CalamineError as exc:
-            self.error(name, "", f"the sheet cannot be read ({exc})")
+            sheet = _calamine(lambda: self.book.get_sheet_by_name(actual))
+            rows: list[list[Any]] = _calamine(lambda: sheet.to_python(skip_empty_area=False))
+            merged = _calamine(lambda: sheet.merged_cell_ranges) or []
+        except _CalamineFailure as exc:
+            for ref, value in list(scan.not_finite.items())[:_LISTED]:
+                self.error(
+                    name,
+                    ref,
+                    "the cell holds a number no spreadsheet can show, so the sheet cannot be read; "
+                    "type the value again (or delete it)",
+                    value,
+                    "a finite number",
+                )
+            if not scan.not_finite:
+                self.error(
+                    name,
+                    "",
+                    f"the sheet cannot be read ({exc}); open the workbook in Excel or LibreOffice, "
+                    "save it and resend it",
+                )
             return None
-        self.check_merged(name, sheet.merged_cell_ranges or [])
+        self.check_merged(name, merged)
         return rows
 
     def sheet_with_header(self, name: str, first: str) -> tuple[list[list[Any]], int] | None:
@@ -197,8 +313,41 @@ class _Reader:
         return rows, header
 
     def scan(self, name: str) -> SheetScan:
-        match = [s for s in self.container.sheets if s.lower() == name.lower()]
-        return self.container.sheets[match[0]] if match else SheetScan()
+        """The raw-XML scan of schema sheet ``name`` (empty when the sheet is missing)."""
+        actual = self.names.get(name)
+        return self.container.sheets[actual] if actual is not None else SheetScan()
+
+    def hidden_warning(self, name: str, rows: list[list[Any]], header: int, cols: list[int]) -> None:
+        """One warning listing the hidden (or filtered-out) data rows and hidden data columns."""
+        scan = self.scan(name)
+        if not scan.hidden_rows and not scan.hidden_cols:
+            return
+        data_rows = [
+            r + 1
+            for r in range(header + 1, len(rows))
+            if r + 1 in scan.hidden_rows and any(not is_blank(rows[r][c]) for c in cols if c < len(rows[r]))
+        ]
+        hidden_cols = sorted(c + 1 for c in cols if scan.col_hidden(c + 1))
+        if not data_rows and not hidden_cols:
+            return
+        parts, cells = [], []
+        if data_rows:
+            blocks = _blocks(data_rows)
+            parts.append(("rows " if len(data_rows) > 1 else "row ") + _listed(blocks, str))
+            cells.append(f"{blocks[0][0]}:{blocks[0][1]}")
+        if hidden_cols:
+            blocks = _blocks(hidden_cols)
+            parts.append(("columns " if len(hidden_cols) > 1 else "column ") + _listed(blocks, get_column_letter))
+            lo, hi = (get_column_letter(c) for c in blocks[0])
+            cells.append(f"{lo}:{hi}")
+        self.warn(
+            name,
+            cells[0],
+            f"{' and '.join(parts)} of {name} {'are' if len(data_rows) + len(hidden_cols) > 1 else 'is'} "
+            "hidden (or filtered out); their values are included, as in the sheet's own totals",
+            "hidden cells with data",
+            "visible data (unhide them to review what is counted)",
+        )
 
     def check_merged(self, name: str, merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
         for (r0, c0), (r1, c1) in merged:
@@ -240,15 +389,30 @@ class _Reader:
 
     def project(self, rows: list[list[Any]]) -> ProjectInfo | None:
         sheet = self.schema.project
-        where = {_norm(row[0]): r for r, row in enumerate(rows) if row and not is_blank(row[0])}
-        values: dict[str, Any] = {}
+        where: dict[str, int] = {}
+        known = {_norm(f.header) for f in sheet.fields}
         ok = True
+        for r, row in enumerate(rows):
+            label = _norm(row[0]) if row and not is_blank(row[0]) else ""
+            if label in where and label in known:
+                self.error(
+                    sheet.name,
+                    _ref(r, 0),
+                    f"row '{_text(row[0])}' appears twice (also row {where[label] + 1}); which value counts is unclear",
+                    _text(row[0]),
+                    "each field once",
+                )
+                ok = False
+            elif label:
+                where[label] = r
+        values: dict[str, Any] = {}
         for f in sheet.fields:
-            r = where.get(_norm(f.header))
-            if r is None:
+            found = where.get(_norm(f.header))
+            if found is None:
                 self.error(sheet.name, "A:A", f"row '{f.header}' is missing", "", "the template's rows")
                 ok = False
                 continue
+            r = found
             self.field_rows[f.key] = r
             raw = rows[r][1] if len(rows[r]) > 1 else ""
             value, good = self.parse(sheet.name, r, 1, f, raw)
@@ -257,21 +421,45 @@ class _Reader:
         if not ok:
             return None
         info = ProjectInfo(**values)
+        finish_ref = _ref(where[_norm(_field(sheet.fields, "baseline_finish").header)], 1)
         if info.baseline_finish < info.baseline_start:
-            r = where[_norm(_field(sheet.fields, "baseline_finish").header)]
             self.error(
                 sheet.name,
-                _ref(r, 1),
+                finish_ref,
                 "baseline finish is before baseline start",
                 info.baseline_finish.isoformat(),
                 f"a month from {info.baseline_start:%Y-%m}",
             )
+        elif _years_after(info.baseline_start, LONG_BASELINE_YEARS) < info.baseline_finish:
+            self.warn(
+                sheet.name,
+                finish_ref,
+                f"the baseline runs more than {LONG_BASELINE_YEARS} years ({info.baseline_start:%Y-%m} to "
+                f"{info.baseline_finish:%Y-%m}); a typo in the baseline start or finish?",
+                f"{info.baseline_start:%Y-%m} to {info.baseline_finish:%Y-%m}",
+                f"a baseline of at most {LONG_BASELINE_YEARS} years",
+            )
         return info
 
     def parse(self, sheet: str, r: int, c: int, f: Field, raw: Any) -> tuple[Any, bool]:
-        """Parse one cell; record an issue and return ``(None, False)`` when it is wrong."""
+        """Parse one cell; record an issue and return ``(None, False)`` when it is wrong.
+
+        A value read from a form that deserves a warning (a number stored as text...) is
+        returned with a warning that states the reading.
+        """
         ref = _ref(r, c)
-        if ref in self.scan(sheet).uncached_formulas:
+        scan = self.scan(sheet)
+        if ref in scan.error_cells:
+            self.error(
+                sheet,
+                ref,
+                f"'{f.header}' holds the error value {scan.error_cells[ref]} (a formula that failed); "
+                "correct the formula or type the value",
+                scan.error_cells[ref],
+                f.describe(),
+            )
+            return None, False
+        if ref in scan.uncached_formulas:
             self.error(
                 sheet,
                 ref,
@@ -287,10 +475,41 @@ class _Reader:
                 return None, False
             return None, True
         try:
-            return parse_cell(f, raw), True
+            reading = parse_cell(f, raw)
         except CellProblem as p:
             self.error(sheet, ref, f"'{f.header}': {p.message}", p.found, p.expected)
             return None, False
+        if reading.note:
+            self.warn(sheet, ref, f"'{f.header}': {reading.note}", found_text(raw), f.describe())
+        return reading.value, True
+
+    def far_date(self, sheet: str, ref: str, f: Field, value: Any) -> None:
+        """Warn when a date or year lies far outside the project's span."""
+        if self.span is None or value is None:
+            return
+        start, end = self.span
+        if f.kind is Kind.YEAR:
+            lo, hi = start.year - FAR_OUTSIDE_YEARS, end.year + BENEFIT_HORIZON_YEARS
+            if not lo <= value <= hi:
+                self.warn(
+                    sheet,
+                    ref,
+                    f"'{f.header}' {value} is far outside the project ({start.year}-{end.year}); a typo?",
+                    str(value),
+                    f"a year from {lo} to {hi}",
+                )
+            return
+        first, last = _years_after(start, -FAR_OUTSIDE_YEARS), _years_after(end, FAR_OUTSIDE_YEARS)
+        month = value.replace(day=1)
+        if not first <= month <= last:
+            side = f"before the baseline start {start:%Y-%m}" if month < first else f"after {end:%Y-%m}"
+            self.warn(
+                sheet,
+                ref,
+                f"'{f.header}' {value.isoformat()} is more than {FAR_OUTSIDE_YEARS} years {side}; a typo?",
+                value.isoformat(),
+                f"a date from {first:%Y-%m} to {last:%Y-%m}",
+            )
 
     # -- Grids --------------------------------------------------------------------------------
 
@@ -303,10 +522,48 @@ class _Reader:
         if label_cols is None:
             return None
         out = _Grid(months=sorted(month_cols.values()), cols={m: c for c, m in month_cols.items()})
-        uncached = self.uncached_in(grid.name, header, {*label_cols.values(), *month_cols})
+        flagged = self.flagged_in(grid.name, header, {*label_cols.values(), *month_cols})
         for r in range(header + 1, len(rows)):
-            self.grid_row(grid, rows[r], r, label_cols, month_cols, out, uncached)
+            self.grid_row(grid, rows[r], r, label_cols, month_cols, out, flagged)
+        self.hidden_warning(grid.name, rows, header, sorted({*label_cols.values(), *month_cols}))
+        self.unheaded_columns(grid, rows, header, label_cols, month_cols)
         return out
+
+    def unheaded_columns(
+        self,
+        grid: GridSheet,
+        rows: list[list[Any]],
+        header: int,
+        label_cols: dict[str, int],
+        month_cols: dict[int, dt.date],
+    ) -> None:
+        """Values in a column inside the grid whose header is blank (or 'Total') would be
+        dropped without a word: an error naming the header cell."""
+        if not month_cols:
+            return
+        total = _norm(grid.total_label)
+        first_label = grid.row_fields[0].key
+        for c in range(min(label_cols.values()), max(month_cols)):
+            head = rows[header][c] if c < len(rows[header]) else ""
+            if c in month_cols or c in label_cols.values() or not (is_blank(head) or _norm(head) == total):
+                continue
+            if _ref(header, c) in self.scan(grid.name).error_cells:
+                continue
+            filled = [
+                _ref(r, c)
+                for r in range(header + 1, len(rows))
+                if c < len(rows[r]) and not is_blank(rows[r][c]) and _norm(rows[r][label_cols[first_label]]) != total
+            ]
+            if filled:
+                self.error(
+                    grid.name,
+                    _ref(header, c),
+                    f"column {get_column_letter(c + 1)} has values ({', '.join(filled[:_LISTED])}"
+                    f"{' ...' if len(filled) > _LISTED else ''}) but no month header; type its month "
+                    f"in {_ref(header, c)} (or delete the values)",
+                    found_text(head) if not is_blank(head) else "an empty header",
+                    "a month such as 2026-04-01",
+                )
 
     def grid_columns(
         self, grid: GridSheet, header: list[Any], r: int
@@ -314,35 +571,33 @@ class _Reader:
         labels = {_norm(f.header): f.key for f in grid.row_fields}
         label_cols: dict[str, int] = {}
         month_cols: dict[int, dt.date] = {}
-        seen: dict[dt.date, int] = {}
+        off_start: list[tuple[int, dt.date]] = []
         scan = self.scan(grid.name)
         header = header + [""] * (scan.max_col - len(header))
         uncalculated = [c for c in range(len(header)) if _ref(r, c) in scan.uncached_formulas]
         for c, raw in enumerate(header):
             name = _norm(raw)
             if name in labels:
+                if labels[name] in label_cols:
+                    self.error(
+                        grid.name,
+                        _ref(r, c),
+                        f"column '{_text(raw)}' appears twice (also {_ref(r, label_cols[labels[name]])})",
+                        _text(raw),
+                        "each column once",
+                    )
                 label_cols[labels[name]] = c
-            elif c in uncalculated or is_blank(raw) or name == _norm(grid.total_label):
-                continue
-            elif (month := parse_month_header(raw)) is None:
+            elif _ref(r, c) in scan.error_cells:
                 self.error(
                     grid.name,
                     _ref(r, c),
-                    "month header is not a date",
-                    found_text(raw),
-                    "a date such as 2026-03-01 (or the text 2026-03)",
+                    f"month header holds the error value {scan.error_cells[_ref(r, c)]}",
+                    scan.error_cells[_ref(r, c)],
+                    "a month such as 2026-04-01",
                 )
-            elif month in seen:
-                self.error(
-                    grid.name,
-                    _ref(r, c),
-                    f"month {month:%b %Y} appears twice (also in {_ref(r, seen[month])})",
-                    month.strftime("%Y-%m"),
-                    "each month once",
-                )
-            else:
-                seen[month] = c
-                month_cols[c] = month
+            elif not (c in uncalculated or is_blank(raw) or name == _norm(grid.total_label)):
+                self.add_month(grid, r, c, raw, month_cols, off_start)
+        self.off_start_warning(grid, r, off_start)
         if uncalculated:
             self.error(
                 grid.name,
@@ -372,9 +627,89 @@ class _Reader:
             )
         return (None if missing else label_cols), month_cols
 
-    def uncached_in(self, sheet: str, header: int, cols: set[int]) -> set[tuple[int, int]]:
+    def add_month(
+        self,
+        grid: GridSheet,
+        r: int,
+        c: int,
+        raw: Any,
+        month_cols: dict[int, dt.date],
+        off_start: list[tuple[int, dt.date]],
+    ) -> None:
+        """Record header cell ``c`` as a month column (or its problem)."""
+        day = self.month_header(grid, r, c, raw)
+        if day is None:
+            return
+        month = day.replace(day=1)
+        twin = next((col for col, m in month_cols.items() if m == month), None)
+        if twin is not None:
+            self.error(
+                grid.name,
+                _ref(r, c),
+                f"month {month:%b %Y} appears twice (also in {_ref(r, twin)})",
+                month.strftime("%Y-%m"),
+                "each month once",
+            )
+            return
+        month_cols[c] = month
+        if day.day != 1:
+            off_start.append((c, day))
+
+    def month_header(self, grid: GridSheet, r: int, c: int, raw: Any) -> dt.date | None:
+        """The date a month header gives (errors and readings are recorded), or ``None``."""
+        ref = _ref(r, c)
+        try:
+            reading = parse_month_header(raw)
+        except CellProblem as p:
+            self.error(grid.name, ref, p.message, p.found, p.expected)
+            return None
+        day: dt.date = reading.value
+        month = day.replace(day=1)
+        if self.span is not None:
+            start, end = self.span
+            lo, hi = _years_after(start, -FAR_OUTSIDE_YEARS), _years_after(end, FAR_OUTSIDE_YEARS)
+            if not lo <= month <= hi:
+                side = f"before the baseline start {start:%Y-%m}" if month < lo else f"after {end:%Y-%m}"
+                self.error(
+                    grid.name,
+                    ref,
+                    f"month header {show_month(month)} is more than {FAR_OUTSIDE_YEARS} years {side}; "
+                    "a typo? type the month (or delete the column)",
+                    found_text(raw),
+                    f"a month from {lo:%Y-%m} to {hi:%Y-%m}",
+                )
+                return None
+        if reading.note:
+            self.warn(
+                grid.name,
+                ref,
+                f"month header: {reading.note}; read as {show_month(month)}",
+                found_text(raw),
+                "a date cell such as 2026-04-01",
+            )
+        return day
+
+    def off_start_warning(self, grid: GridSheet, r: int, off_start: list[tuple[int, dt.date]]) -> None:
+        """One warning for the month headers that are dates other than the 1st of a month."""
+        if not off_start:
+            return
+        listed = ", ".join(f"{_ref(r, c)} {d.isoformat()} = {show_month(d)}" for c, d in off_start[:_LISTED])
+        more = f" and {len(off_start) - _LISTED} more" if len(off_start) > _LISTED else ""
+        self.warn(
+            grid.name,
+            _ref(r, off_start[0][0]),
+            f"{len(off_start)} month header(s) are not the 1st of a month; each is read as the month "
+            f"it falls in: {listed}{more}",
+            f"{off_start[0][1].isoformat()}" + (" ..." if len(off_start) > 1 else ""),
+            "the 1st of each month, e.g. 2026-04-01",
+        )
+
+    def flagged_in(self, sheet: str, header: int, cols: set[int]) -> set[tuple[int, int]]:
+        """Cells below the header in ``cols`` that a value reader shows as blank but are not:
+        formulas with no cached value and cells holding an error value."""
         found: set[tuple[int, int]] = set()
-        for ref in self.scan(sheet).uncached_formulas:
+        scan = self.scan(sheet)
+        for ref in (*scan.uncached_formulas, *scan.error_cells):
             letters, row = coordinate_from_string(ref)
             r, c = row - 1, column_index_from_string(letters) - 1
             if r > header and c in cols:
@@ -389,36 +724,42 @@ class _Reader:
         label_cols: dict[str, int],
         month_cols: dict[int, dt.date],
         out: _Grid,
-        uncached: set[tuple[int, int]],
+        flagged: set[tuple[int, int]],
     ) -> None:
         raw_labels = [row[label_cols[f.key]] for f in grid.row_fields]
         if not is_blank(raw_labels[0]) and _norm(raw_labels[0]) == _norm(grid.total_label):
             return
-        cells = [(c, row[c]) for c in month_cols if row[c] != "" or (r, c) in uncached]
-        if not cells and all(is_blank(v) for v in raw_labels):
+        cells = [(c, v) for c in month_cols if (v := row[c]) != "" and (type(v) is not str or v.strip())]
+        if flagged:
+            cells += [(c, row[c]) for c in month_cols if (r, c) in flagged and not any(c == x for x, _ in cells)]
+        labels_flagged = any((r, label_cols[f.key]) in flagged for f in grid.row_fields)
+        if not cells and not labels_flagged and all(is_blank(v) for v in raw_labels):
             return
         key: list[str] = []
         ok = True
         for f, raw in zip(grid.row_fields, raw_labels, strict=True):
             value, good = self.parse(grid.name, r, label_cols[f.key], f, raw)
             ok = ok and good
-            key.append(value or "")
+            key.append(_key(value) if isinstance(value, str) else "")
         k = tuple(key)
+        shown = tuple(_text(v) for v in raw_labels)
         if ok and k in out.rows:
             label = " / ".join(k)
+            spaces = " (the labels differ only in spaces)" if shown != out.labels[k] else ""
             self.error(
                 grid.name,
                 _ref(r, 0),
-                f"row '{label}' appears twice (also row {out.rows[k] + 1})",
-                label,
+                f"row '{label}' appears twice (also row {out.rows[k] + 1}){spaces}",
+                " / ".join(shown),
                 "one row per " + " x ".join(f.header for f in grid.row_fields),
             )
             return
-        values = self.grid_values(grid, r, cells, month_cols, uncached)
+        values = self.grid_values(grid, r, cells, month_cols, flagged)
         if ok:
             out.rows[k] = r
             out.keys.append(k)
             out.data[k] = values
+            out.labels[k] = shown
 
     def grid_values(
         self,
@@ -426,21 +767,30 @@ class _Reader:
         r: int,
         cells: list[tuple[int, Any]],
         month_cols: dict[int, dt.date],
-        uncached: set[tuple[int, int]],
+        flagged: set[tuple[int, int]],
     ) -> dict[dt.date, float]:
         """The valid non-blank values of one grid row by month (problems are recorded)."""
         values: dict[dt.date, float] = {}
-        money = grid.value_kind is Kind.MONEY
+        money = grid.value_kind in (Kind.MONEY, Kind.SIGNED_MONEY)
+        top = MAX_AMOUNT if money else 1.0
         value_field = Field(C.VALUE, grid.value_label, grid.value_kind)
         for c, raw in cells:
-            if type(raw) is float and raw >= 0.0 and (money or raw <= 1.0) and (r, c) not in uncached:
+            if type(raw) is float and 0.0 <= raw <= top and (r, c) not in flagged:
                 values[month_cols[c]] = raw
                 continue
-            if is_blank(raw) and (r, c) not in uncached:
+            if is_blank(raw) and (r, c) not in flagged:
                 continue
             value, good = self.parse(grid.name, r, c, value_field, raw)
             if good and value is not None:
                 values[month_cols[c]] = value
+                if value < 0:
+                    self.warn(
+                        grid.name,
+                        _ref(r, c),
+                        f"negative {grid.value_label} (a credit note?); it reduces the cost to date",
+                        found_text(raw),
+                        "an amount >= 0, or a credit note",
+                    )
         return values
 
     # -- Tables -------------------------------------------------------------------------------
@@ -451,7 +801,20 @@ class _Reader:
         if found is None:
             return empty
         rows, header = found
-        cols = {_norm(v): c for c, v in enumerate(rows[header]) if not is_blank(v)}
+        cols: dict[str, int] = {}
+        known = {_norm(f.header) for f in table.fields}
+        for c, v in enumerate(rows[header]):
+            name = _norm(v)
+            if name in cols and name in known:
+                self.error(
+                    table.name,
+                    _ref(header, c),
+                    f"column '{_text(v)}' appears twice (also {_ref(header, cols[name])})",
+                    _text(v),
+                    "each column once",
+                )
+            elif name:
+                cols[name] = c
         where: dict[str, int] = {}
         for f in table.fields:
             if _norm(f.header) in cols:
@@ -466,7 +829,17 @@ class _Reader:
                 )
         if any(f.required and f.key not in where for f in table.fields):
             return empty
+        for f in table.fields:
+            if f.key not in where:
+                self.warn(
+                    table.name,
+                    f"A{header + 1}:{_ref(header, max(len(rows[header]) - 1, 0))}",
+                    f"column '{f.header}' is missing; its values are read as empty",
+                    ", ".join(repr(_text(h)) for h in rows[header] if not is_blank(h))[:120],
+                    f"a '{f.header}' column",
+                )
         records = self.table_rows(table, rows, header, where)
+        self.hidden_warning(table.name, rows, header, sorted(where.values()))
         return _frame(records, table.fields)
 
     def table_rows(
@@ -474,16 +847,20 @@ class _Reader:
     ) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
         seen: dict[tuple[Any, ...], int] = {}
-        uncached = self.uncached_in(table.name, header, set(where.values()))
+        flagged = self.flagged_in(table.name, header, set(where.values()))
         for r in range(header + 1, len(rows)):
             row = rows[r]
-            if all(is_blank(row[c]) and (r, c) not in uncached for c in where.values()):
+            if all(is_blank(row[c]) and (r, c) not in flagged for c in where.values()):
                 continue
             record: dict[str, Any] = {}
             ok = True
             for f in table.fields:
                 c = where.get(f.key)
                 value, good = self.parse(table.name, r, c, f, row[c]) if c is not None else (None, True)
+                if good and c is not None and f.kind in (Kind.DATE, Kind.YEAR):
+                    self.far_date(table.name, _ref(r, c), f, value)
+                if f.key in table.key and isinstance(value, str):
+                    value = _key(value)
                 ok = ok and good
                 record[f.key] = value
             key = tuple(record[k] for k in table.key)
@@ -499,6 +876,7 @@ class _Reader:
             if ok:
                 seen[key] = r
                 records.append(record)
+                self.record_cells.setdefault(table.name, []).append(_ref(r, where[table.key[0]]))
         return records
 
     # -- Whole-workbook checks ------------------------------------------------------------------
@@ -544,21 +922,73 @@ class _Reader:
                         " / ".join(k),
                         f"a row listed on the {s.budget.name} sheet",
                     )
+        cells = self.record_cells.get(s.forecast.name, [])
         for i, w in enumerate(forecast[C.WBS] if not forecast.empty else []):
             if w not in wbs:
                 self.error(
                     s.forecast.name,
-                    "",
-                    f"WBS element '{w}' (record {i + 1}) has no {s.budget.name} row",
+                    cells[i] if i < len(cells) else "",
+                    f"WBS element '{w}' has no {s.budget.name} row",
                     repr(w),
                     f"a WBS element on the {s.budget.name} sheet",
                 )
+
+    def credit_check(self, info: ProjectInfo, actuals: _Grid) -> None:
+        """A row's cumulative actual cost may dip (credit notes) but never below zero."""
+        if self.schema.actuals.value_kind is not Kind.SIGNED_MONEY:
+            return
+        for k in actuals.keys:
+            total = 0.0
+            for month in actuals.months:
+                if month > info.status_date:
+                    break
+                total += actuals.data[k].get(month, 0.0)
+                if total < -_MONEY_TOLERANCE:
+                    self.error(
+                        self.schema.actuals.name,
+                        actuals.cell(k, month),
+                        f"the cumulative {self.schema.actuals.value_label} of '{' / '.join(k)}' falls below "
+                        f"zero in {show_month(month)}: a credit note can only reduce costs booked before it "
+                        "on the same row; book it on the row (WBS element x category) and after the month "
+                        "of the cost it reverses, or check the sign",
+                        f"cumulative {total:,.0f}",
+                        "a cumulative actual cost >= 0",
+                    )
+                    break
 
     def field_row(self, key: str) -> int:
         """1-based Excel row of a Project field."""
         return self.field_rows.get(key, 0) + 1
 
+    def status_warnings(self, info: ProjectInfo, actuals: _Grid, progress: _Grid) -> None:
+        """A status date after the current month; a status month with nothing entered."""
+        status = info.status_date
+        cell = f"B{self.field_row('status_date')}"
+        p = self.schema.project.name
+        if status > self.today:
+            self.warn(
+                p,
+                cell,
+                f"the status date {show_month(status)} is after the current month ({show_month(self.today)}): "
+                "filled early? a month that has not ended has incomplete actuals and progress",
+                show_month(status),
+                f"{show_month(self.today)} or earlier",
+            )
+        entered = any(m == status for _, m, _ in actuals.items()) or any(m == status for _, m, _ in progress.items())
+        filled = _fill_progress(progress, status)
+        finished = bool(filled.keys) and all(filled.data[k][status] >= 1.0 for k in filled.keys)
+        if not entered and not finished:
+            self.warn(
+                p,
+                cell,
+                f"no actual cost and no progress entered for the status month {show_month(status)}: "
+                "is this month's update missing?",
+                f"empty {self.schema.actuals.name} and {self.schema.progress.name} columns for {show_month(status)}",
+                "the status month's actual cost and progress",
+            )
+
     def warnings(self, info: ProjectInfo, budget: _Grid, actuals: _Grid, progress: _Grid) -> None:
+        self.status_warnings(info, actuals, progress)
         status = info.status_date
         for k, month, value in sorted(actuals.items(), key=lambda kmv: kmv[1]):
             if month > status and value:
@@ -645,6 +1075,56 @@ def _ref(r: int, c: int) -> str:
 
 def _norm(raw: Any) -> str:
     return " ".join(str(raw).replace("*", " ").split()).lower() if not is_blank(raw) else ""
+
+
+def _key(text: str) -> str:
+    """A row key (WBS element, milestone...) with surrounding spaces removed and inner runs collapsed."""
+    return " ".join(text.split())
+
+
+def _sheet_key(name: str) -> str:
+    """How sheet names are matched when not exactly equal: spaces and capitals ignored."""
+    return " ".join(name.split()).casefold()
+
+
+def _years_after(month: dt.date, years: int) -> dt.date:
+    """``month`` (a first of month) moved by whole ``years`` (negative: earlier)."""
+    return month.replace(year=min(max(month.year + years, dt.MINYEAR), dt.MAXYEAR))
+
+
+def _blocks(numbers: list[int]) -> list[tuple[int, int]]:
+    """Sorted numbers as inclusive runs: [3, 4, 5, 9] -> [(3, 5), (9, 9)]."""
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
+
+
+def _listed(blocks: list[tuple[int, int]], name: Callable[[int], str]) -> str:
+    """``12-14, 20`` (or ``D-E``) for runs, at most a few of them."""
+    shown = [name(a) if a == b else f"{name(a)}-{name(b)}" for a, b in blocks[:_LISTED]]
+    return ", ".join(shown) + (f" and {len(blocks) - _LISTED} more" if len(blocks) > _LISTED else "")
+
+
+class _CalamineFailure(Exception):
+    """Any failure inside the spreadsheet parser, as one exception with a short message."""
+
+
+def _calamine(call: Callable[[], T]) -> T:
+    """Run a python-calamine call; its errors (and Rust panics, which are not ``Exception``)
+    become :class:`_CalamineFailure`."""
+    try:
+        return call()
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # a Rust panic surfaces as a BaseException subclass
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
+        text = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise _CalamineFailure(text) from None
 
 
 def _text(raw: Any) -> str:

@@ -84,7 +84,7 @@ KIND_HELP: dict[Kind, str] = {
     Kind.IDENT: "letters, digits, '-', '_' or '.', starting with a letter or digit",
     Kind.CURRENCY: "ISO 4217 code such as EUR, USD, GBP",
     Kind.MONEY: "amount >= 0 in the project currency",
-    Kind.SIGNED_MONEY: "amount in the project currency; negative for savings",
+    Kind.SIGNED_MONEY: "amount in the project currency; may be negative",
     Kind.PERCENT: "percent between 0% and 100%",
     Kind.RATE: "annual rate in percent, e.g. 8%",
     Kind.PROBABILITY: "1-5 scale (1 = rare ... 5 = almost certain) or a percent such as 30%",
@@ -254,9 +254,12 @@ BUDGET, ACTUALS, PROGRESS = (
         name="Actuals",
         value_label="actual cost",
         row_fields=(WBS_FIELD, CATEGORY_FIELD),
-        value_kind=Kind.MONEY,
+        value_kind=Kind.SIGNED_MONEY,
         cumulative=False,
-        help="Actual cost incurred in each month (AC), up to the status date.",
+        help=(
+            "Actual cost incurred in each month (AC), up to the status date. A credit note is a "
+            "negative amount; a row's running total cannot go below zero."
+        ),
     ),
     GridSheet(
         name="Progress",
@@ -291,7 +294,7 @@ FORECAST, CHANGES, RISKS, MILESTONES, BENEFITS = (
             Field(C.TITLE, "Title", Kind.TEXT, True, width=36),
             Field(C.TYPE, "Type", Kind.CHOICE, True, CHANGE_TYPES, width=12),
             Field(C.STATUS, "Status", Kind.CHOICE, True, CHANGE_STATUSES, width=12),
-            Field(C.COST_IMPACT, "Cost impact", Kind.SIGNED_MONEY, width=14),
+            Field(C.COST_IMPACT, "Cost impact", Kind.SIGNED_MONEY, help="a saving is negative", width=14),
             Field(C.SCHEDULE_IMPACT_DAYS, "Schedule impact (days)", Kind.DAYS, width=14),
             Field(C.DECIDED_ON, "Decided on", Kind.DATE, width=12),
         ),
