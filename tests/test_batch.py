@@ -373,3 +373,27 @@ def test_cancelled_only_when_the_batch_was_interrupted(
     result = run_batch(portfolio_dir / "params", only=["ALPHA"], output=tmp_path, portfolio=False)
     (outcome,) = result.outcomes
     assert (outcome.status, outcome.error) == ("failed", "no result came back for this project")
+
+
+def test_a_failed_portfolio_notebook_keeps_last_runs_pages(
+    first_run: subprocess.CompletedProcess[str], portfolio_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The portfolio notebook runs in a staging folder: when it fails, last run's notebook and
+    pages stay, the partial notebook goes to _failed/, and the index is still written."""
+    from pmoreports.errors import ReportError
+    from pmoreports.pipeline import portfolio
+
+    period = tmp_path / "2026-10"
+    shutil.copytree(portfolio_dir / "out" / "2026-10", period)
+    before = {name: (period / name).read_bytes() for name in ("portfolio.ipynb", "portfolio.html", "portfolio.pdf")}
+    nb = nbformat.read(REPO / "notebooks" / "portfolio_summary.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell('raise RuntimeError("portfolio boom")'))
+    nbformat.write(nb, tmp_path / "portfolio_summary.ipynb")
+    monkeypatch.setattr(portfolio, "PORTFOLIO_NOTEBOOK", tmp_path / "portfolio_summary.ipynb")
+    (period / "index.html").unlink()
+    with pytest.raises(ReportError, match="portfolio boom"):
+        portfolio.write_portfolio(period, portfolio_dir / "params")
+    assert {name: (period / name).read_bytes() for name in before} == before
+    assert "portfolio boom" in (period / "_failed" / "portfolio.ipynb").read_text()
+    assert (period / "index.html").is_file()
+    assert not list(period.glob(".*"))
