@@ -9,7 +9,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,10 +20,14 @@ import openpyxl
 import pytest
 from browser import open_page, requires_chromium
 from conftest import REPO
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from nbclient import NotebookClient
 from xlsx_helpers import mutate
 
-from pmoreports.pipeline.batch import ProjectTask, render_task, run_batch
+from pmoreports.errors import ParamsError
+from pmoreports.pipeline import batch as batch_module
+from pmoreports.pipeline.batch import ProjectTask, TaskResult, render_task, run_batch
 from pmoreports.pipeline.run import IpcKernelManager
 
 DEMO = ("ALPHA", "DELTA", "FOXTROT")
@@ -311,3 +317,83 @@ def test_dask_local_cluster(first_run: subprocess.CompletedProcess[str], portfol
     assert (period / "index.html").is_file() and (period / "portfolio.html").is_file()
     manifest = json.loads((period / "manifest.json").read_text())
     assert manifest["executor"].startswith("dask:tcp://127.0.0.1")
+
+
+# --- one project, one parameter file -----------------------------------------------------
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    copies=st.lists(
+        st.tuples(st.sampled_from(DEMO), st.sampled_from(["params copied", "workbook copied"])),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_a_project_in_two_parameter_files_is_refused_before_any_kernel(
+    copies: list[tuple[str, str]], portfolio_dir: Path
+) -> None:
+    """Copy-pasted parameter files (or a copied workbook under a new name) would report one
+    project as another: the batch refuses, naming every file of each duplicated project."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        shutil.copytree(portfolio_dir / "params", root / "params")
+        shutil.copytree(portfolio_dir / "examples", root / "examples")
+        files: dict[str, list[str]] = {pid: [str(root / "params" / f"{pid.lower()}.yaml")] for pid in DEMO}
+        for i, (pid, how) in enumerate(copies):
+            copy = root / "params" / f"copy{i}.yaml"
+            if how == "params copied":
+                shutil.copy(root / "params" / f"{pid.lower()}.yaml", copy)
+            else:
+                shutil.copy(root / "examples" / f"{pid.lower()}.xlsx", root / "examples" / f"copy{i}.xlsx")
+                copy.write_text(f"workbook: ../examples/copy{i}.xlsx\n")
+            files[pid].append(str(copy))
+        with pytest.raises(ParamsError) as info:
+            run_batch(root / "params", output=root / "out", only=[copies[0][0]])
+        message = str(info.value)
+        for pid, names in files.items():
+            if len(names) > 1:
+                assert f"are {'both' if len(names) == 2 else 'all'} project {pid}" in message
+                assert all(name in message for name in names), message
+        assert "\n" not in message and "nothing was run" in message
+        assert not (root / "out").exists()
+
+
+def test_cancelled_only_when_the_batch_was_interrupted(
+    portfolio_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project whose result never came back, in a batch nobody interrupted, is a failure
+    that says so, not "batch interrupted"."""
+
+    class LosesResults(batch_module._LocalPool):
+        def results(self, tasks: list[ProjectTask]) -> Iterator[TaskResult]:
+            yield from ()
+
+    monkeypatch.setattr(batch_module, "_LocalPool", LosesResults)
+    result = run_batch(portfolio_dir / "params", only=["ALPHA"], output=tmp_path, portfolio=False)
+    (outcome,) = result.outcomes
+    assert (outcome.status, outcome.error) == ("failed", "no result came back for this project")
+
+
+def test_a_failed_portfolio_notebook_keeps_last_runs_pages(
+    first_run: subprocess.CompletedProcess[str], portfolio_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The portfolio notebook runs in a staging folder: when it fails, last run's notebook and
+    pages stay, the partial notebook goes to _failed/, and the index is still written."""
+    from pmoreports.errors import ReportError
+    from pmoreports.pipeline import portfolio
+
+    period = tmp_path / "2026-10"
+    shutil.copytree(portfolio_dir / "out" / "2026-10", period)
+    before = {name: (period / name).read_bytes() for name in ("portfolio.ipynb", "portfolio.html", "portfolio.pdf")}
+    nb = nbformat.read(REPO / "notebooks" / "portfolio_summary.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell('raise RuntimeError("portfolio boom")'))
+    nbformat.write(nb, tmp_path / "portfolio_summary.ipynb")
+    monkeypatch.setattr(portfolio, "PORTFOLIO_NOTEBOOK", tmp_path / "portfolio_summary.ipynb")
+    (period / "index.html").unlink()
+    with pytest.raises(ReportError, match="portfolio boom"):
+        portfolio.write_portfolio(period, portfolio_dir / "params")
+    assert {name: (period / name).read_bytes() for name in before} == before
+    assert "portfolio boom" in (period / "_failed" / "portfolio.ipynb").read_text()
+    assert (period / "index.html").is_file()
+    assert not list(period.glob(".*"))

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -231,9 +232,14 @@ def _formats(_: click.Context, __: click.Parameter, value: str | None) -> list[s
 
 
 def _report_options(what: str) -> Callable[[F], F]:
-    """--period, --format and --output, shared by ``run`` and ``batch``."""
+    """--period, --format, --output and --no-wait, shared by ``run`` and ``batch``."""
 
     def decorate(func: F) -> F:
+        func = click.option(
+            "--no-wait",
+            is_flag=True,
+            help="If another run or batch is writing the period, exit 1 at once instead of waiting for it.",
+        )(func)
         func = click.option(
             "--output",
             type=click.Path(file_okay=False, path_type=Path),
@@ -247,15 +253,48 @@ def _report_options(what: str) -> Callable[[F], F]:
     return decorate
 
 
+def _waiting(message: str) -> None:
+    """Tell the user that this command waits for another one's lock on the period."""
+    click.secho(f"{message} (--no-wait refuses instead)", fg="yellow", err=True)
+
+
+def _command_line() -> str:
+    """This command as typed (recorded in the period lock for other runs' messages)."""
+    return shlex.join(["pmoreports", *sys.argv[1:]])
+
+
+def _interrupted(exc: KeyboardInterrupt, what: str) -> NoReturn:
+    """Ctrl-C or SIGTERM: say what was kept, exit 130."""
+    from .pipeline.locks import LockWaitInterrupted
+
+    message = f"{exc}; nothing was written" if isinstance(exc, LockWaitInterrupted) else f"interrupted: {what}"
+    click.secho(message, fg="yellow", err=True)
+    sys.exit(130)
+
+
 @main.command("run")
 @click.argument("params_file", type=click.Path(path_type=Path))
 @_report_options("the report goes to OUTPUT/<period>/<project>/")
 @_friendly
-def run(params_file: Path, period: str | None, formats: list[str] | None, output: Path) -> None:
-    """Run one project's status report (HTML, PDF, metrics) from its parameter file."""
+def run(params_file: Path, period: str | None, formats: list[str] | None, output: Path, no_wait: bool) -> None:
+    """Run one project's status report (HTML, PDF, metrics) from its parameter file.
+
+    Another run or batch writing the same period is waited for (--no-wait: exit 1).
+    """
     from .pipeline.run import run_project
 
-    result = run_project(params_file, period=period, formats=formats, output=output)
+    try:
+        result = run_project(
+            params_file,
+            period=period,
+            formats=formats,
+            output=output,
+            wait=not no_wait,
+            notify=_waiting,
+            command=_command_line(),
+        )
+    except KeyboardInterrupt as exc:
+        _interrupted(exc, "last run's report is untouched; no half-written file was left")
     names = ", ".join(p.name for p in result.files if p.name.startswith("report."))
     click.echo(f"{result.project_id} {result.period}: {names} in {result.out_dir} ({result.seconds:.1f} s)")
 
@@ -279,10 +318,12 @@ def batch(
     timeout: int | None,
     scheduler: str | None,
     output: Path,
+    no_wait: bool,
 ) -> None:
     """Run every project's report in parallel, then the portfolio summary and index page.
 
     Exit status 0 when every project reported (or was skipped as unchanged), 1 otherwise.
+    Another run or batch writing the same period is waited for (--no-wait: exit 1).
     """
     from .pipeline.batch import run_batch
     from .pipeline.progress import Progress
@@ -301,15 +342,16 @@ def batch(
                 output=output,
                 scheduler=scheduler,
                 progress=progress.update,
+                wait=not no_wait,
+                notify=_waiting,
+                command=_command_line(),
             )
-    except KeyboardInterrupt:
-        click.secho(
-            "interrupted: finished projects have their new reports, the others keep last run's "
+    except KeyboardInterrupt as exc:
+        _interrupted(
+            exc,
+            "finished projects have their new reports, the others keep last run's "
             "(see manifest.json); no half-written file was left",
-            fg="yellow",
-            err=True,
         )
-        sys.exit(130)
     progress.summary(result)
     if result.failed or result.portfolio_error:
         sys.exit(EXIT_ERRORS)

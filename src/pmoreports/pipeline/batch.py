@@ -22,20 +22,32 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 from .. import __version__
-from .._files import atomic_write_bytes, atomic_write_text, staged_output_dir, sweep_staging
-from ..errors import PmoError
+from .._files import (
+    Owner,
+    atomic_write_bytes,
+    atomic_write_text,
+    staged_output_dir,
+    sweep_staging,
+    sweep_temp,
+    temp_prefix,
+)
+from ..errors import ParamsError, PmoError
 from ..paths import OUTPUT_DIR, PROJECT_NOTEBOOK, REPORT_TEMPLATE_DIR
 from ..report.params import ProjectParams, check_overrides, load_params, params_files, params_from_dict
 from ..workbook.model import ProjectData
 from ..workbook.reader import read_workbook
+from .lifetime import die_with_parent, signals_deferred, terminate_on_sigterm
+from .locks import period_lock
 from .run import EXECUTED_NOTEBOOK, FAILED_DIR, WarmKernel, check_identity, execute_report
 
 __all__ = [
@@ -49,6 +61,7 @@ __all__ = [
 ]
 
 MANIFEST = "manifest.json"
+_T = TypeVar("_T")
 OK, SKIPPED, FAILED, CANCELLED = "ok", "skipped", "failed", "cancelled"
 
 
@@ -128,7 +141,7 @@ def render_task(task: ProjectTask, kernel: WarmKernel | None = None) -> TaskResu
     partially executed notebook come back in the :class:`TaskResult`.
     """
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"pmoreports-{task.project_id}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("task")) as tmp:
         root = Path(tmp)
         book = root / task.workbook_name
         book.write_bytes(task.workbook)
@@ -186,11 +199,13 @@ def _plan(
     if not files:
         raise PmoError(f"{params_dir}: no project parameter files (*.yaml) found")
     wanted = {w.upper() for w in only} if only else None
-    planned = []
-    for path in files:
-        item = _plan_one(path, formats, timeout)
-        if wanted is None or {path.stem.upper(), item.outcome.project_id.upper()} & wanted:
-            planned.append(item)
+    every = [_plan_one(path, formats, timeout) for path in files]
+    _refuse_duplicates(every)
+    planned = [
+        item
+        for item in every
+        if wanted is None or {Path(item.outcome.params_file).stem.upper(), item.outcome.project_id.upper()} & wanted
+    ]
     if wanted and not planned:
         raise PmoError(f"--only {','.join(sorted(wanted))}: no such project in {params_dir}")
     months = [f"{p.data.info.status_date:%Y-%m}" for p in planned if p.data is not None]
@@ -199,6 +214,24 @@ def _plan(
     for item in planned:
         _finish_plan(item, resolved, notebook, template)
     return resolved, planned
+
+
+def _refuse_duplicates(items: list[_Planned]) -> None:
+    """Two parameter files of one project (a copied file, or a copied workbook) would report
+    one project as another and overwrite each other's outputs: refuse, naming the files."""
+    groups: dict[str, list[_Planned]] = defaultdict(list)
+    for item in items:
+        if item.data is not None:
+            groups[item.outcome.project_id.casefold()].append(item)
+    problems = []
+    for group in (g for g in groups.values() if len(g) > 1):
+        files = " and ".join(f"{i.outcome.params_file} (workbook {i.params.workbook.name})" for i in group if i.params)
+        problems.append(f"{files} are {'both' if len(group) == 2 else 'all'} project {group[0].outcome.project_id}")
+    if problems:
+        raise ParamsError(
+            "; ".join(problems) + ": each project needs its own parameter file, workbook and project_id; "
+            "fix the copied one (nothing was run)"
+        )
 
 
 def _plan_one(path: Path, formats: Sequence[str] | None, timeout: int | None) -> _Planned:
@@ -255,6 +288,9 @@ def run_batch(
     scheduler: str | None = None,
     progress: Callable[[Outcome, int, int], None] | None = None,
     portfolio: bool = True,
+    wait: bool = True,
+    notify: Callable[[str], None] | None = None,
+    command: str | None = None,
 ) -> BatchResult:
     """Run every project of ``params_dir`` (or ``only`` those IDs) for one period.
 
@@ -262,48 +298,102 @@ def run_batch(
     ``force`` reruns projects whose inputs did not change; ``timeout`` overrides
     the per-cell timeout (seconds). ``progress(outcome, done, total)`` is called as
     each project finishes. Never raises for one project's failure.
+
+    Every input is checked first (a project_id in two parameter files is a
+    :class:`~pmoreports.errors.ParamsError`). Then the batch holds the lock on
+    ``output/<period>/`` for the rest (:func:`~pmoreports.pipeline.locks.period_lock`:
+    ``wait``, ``notify`` and ``command`` are passed to it), reads the period's manifest
+    only once it holds the lock, and tidies what killed runs left there. SIGTERM stops it
+    like Ctrl-C (``KeyboardInterrupt``) from then on.
     """
     start = time.perf_counter()
     check_overrides(period=period, formats=formats, timeout=timeout)
     resolved, planned = _plan(Path(params_dir), period, only, formats, timeout)
     out_dir = Path(output) / resolved
-    out_dir.mkdir(parents=True, exist_ok=True)
-    previous = _previous_outcomes(out_dir)
-    previous_portfolio = _previous_portfolio(out_dir)
-    todo = [p for p in planned if p.task is not None]
-    tracker = _Tracker(progress, len(planned))
-    for item in planned:
-        if item.task is None:
-            tracker.done(item.outcome)
-        elif not force and _unchanged(item.outcome, previous.get(item.outcome.project_id), out_dir):
-            old = previous[item.outcome.project_id]
-            item.outcome.status, item.outcome.outputs = SKIPPED, old.get("outputs", [])
-            item.outcome.rag = old.get("rag", "")
-            todo.remove(item)
-            tracker.done(item.outcome)
-    by_id = {p.outcome.project_id: p for p in todo}
-    tasks = [p.task for p in todo if p.task]
-    with _DaskPool(scheduler) if scheduler else _LocalPool(jobs, len(tasks)) as pool:
-        try:
-            for result in pool.results(tasks):
-                item = by_id[result.project_id]
-                with _signals_deferred():  # a finished project is recorded whole, even on Ctrl-C
-                    _collect(item.outcome, result, out_dir)
+    with terminate_on_sigterm(), period_lock(out_dir, wait=wait, notify=notify, command=command):
+        sweep_staging(out_dir)
+        sweep_temp()
+        result = BatchResult(resolved, out_dir, [p.outcome for p in planned], 0.0)
+        run = _Run(result, planned, Path(params_dir), scheduler, jobs, start)
+        run.projects(force, only, progress, portfolio)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+class _Run:
+    """One batch in its locked period folder: the projects, then the portfolio pages."""
+
+    def __init__(
+        self,
+        result: BatchResult,
+        planned: list[_Planned],
+        params_dir: Path,
+        scheduler: str | None,
+        jobs: int | None,
+        start: float,
+    ) -> None:
+        self.result, self.planned, self.params_dir = result, planned, params_dir
+        self.scheduler, self.jobs, self.start = scheduler, jobs, start
+
+    def write_manifest(self) -> None:
+        """``manifest.json`` as things stand."""
+        _write_manifest(self.result, self.scheduler, self.jobs, self.start)
+
+    def projects(
+        self,
+        force: bool,
+        only: Sequence[str] | None,
+        progress: Callable[[Outcome, int, int], None] | None,
+        portfolio: bool,
+    ) -> None:
+        """Skip the unchanged projects, render the others, record them, make the portfolio."""
+        out_dir = self.result.out_dir
+        previous = _previous_outcomes(out_dir)
+        previous_portfolio = _previous_portfolio(out_dir)
+        tracker = _Tracker(progress, len(self.planned))
+        todo = []
+        for item in self.planned:
+            if item.task is None:
                 tracker.done(item.outcome)
-        finally:
-            for item in todo:
-                if item.outcome.status == FAILED and not item.outcome.error:
-                    item.outcome.status, item.outcome.error = CANCELLED, "batch interrupted"
-            sweep_staging(out_dir)
-            outcomes = [p.outcome for p in planned]
-            _carry_forward(outcomes, previous, only)
-            result_ = BatchResult(resolved, out_dir, outcomes, 0.0)
-            _write_manifest(result_, scheduler, jobs, start)
-        if portfolio:
-            _portfolio(result_, Path(params_dir), pool, force, previous_portfolio)
-    result_.seconds = time.perf_counter() - start
-    _write_manifest(result_, scheduler, jobs, start)
-    return result_
+            elif not force and _unchanged(item.outcome, previous.get(item.outcome.project_id), out_dir):
+                old = previous[item.outcome.project_id]
+                item.outcome.status, item.outcome.outputs = SKIPPED, old.get("outputs", [])
+                item.outcome.rag = old.get("rag", "")
+                tracker.done(item.outcome)
+            else:
+                todo.append(item)
+        by_id = {p.outcome.project_id: p for p in todo}
+        tasks = [p.task for p in todo if p.task]
+        with _DaskPool(self.scheduler) if self.scheduler else _LocalPool(self.jobs, len(tasks)) as pool:
+            stopped: tuple[str, str] = (FAILED, "no result came back for this project")
+            try:
+                for result in pool.results(tasks):
+                    item = by_id[result.project_id]
+                    with signals_deferred():  # a finished project is recorded whole, even on Ctrl-C
+                        _collect(item.outcome, result, out_dir)
+                    tracker.done(item.outcome)
+            except KeyboardInterrupt:
+                stopped = (CANCELLED, "batch interrupted")
+                raise
+            except BaseException as exc:
+                stopped = (CANCELLED, f"batch stopped by an error ({type(exc).__name__}: {exc})")
+                raise
+            finally:
+                _mark_unfinished([p.outcome for p in todo], *stopped)
+                sweep_staging(out_dir)
+                _carry_forward(self.result.outcomes, previous, only)
+                self.write_manifest()
+            if portfolio:
+                _portfolio(self.result, self.params_dir, pool, force, previous_portfolio)
+        self.result.seconds = time.perf_counter() - self.start
+        self.write_manifest()
+
+
+def _mark_unfinished(outcomes: list[Outcome], status: str, reason: str) -> None:
+    """Projects that were to run but have no result get ``status`` and ``reason``."""
+    for outcome in outcomes:
+        if outcome.status == FAILED and not outcome.error:
+            outcome.status, outcome.error = status, reason
 
 
 class _Tracker:
@@ -356,7 +446,7 @@ class _LocalPool:
 
     def __init__(self, jobs: int | None, n_tasks: int) -> None:
         workers = max(1, min(jobs or os.cpu_count() or 1, max(n_tasks, 1)))
-        self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+        self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(Owner.current(),))
 
     def __enter__(self) -> _LocalPool:
         return self
@@ -368,14 +458,14 @@ class _LocalPool:
 
     def results(self, tasks: list[ProjectTask]) -> Iterator[TaskResult]:
         """Each task's result, as the tasks finish."""
-        with _terminate_on_sigterm():
+        with terminate_on_sigterm():
             futures = {self.pool.submit(_render_in_worker, t): t for t in tasks}
             for future in as_completed(futures):
                 yield _result_of(future, futures[future])
 
     def portfolio(self, out_dir: Path, params_dir: Path) -> list[Path]:
         """The portfolio pages, made in a worker (whose kernel is warm)."""
-        with _terminate_on_sigterm():
+        with terminate_on_sigterm():
             return self.pool.submit(_portfolio_in_worker, out_dir, params_dir).result()
 
 
@@ -431,15 +521,7 @@ class _DaskPool:
 def _portfolio_in_worker(out_dir: Path, params_dir: Path) -> list[Path]:
     from .portfolio import write_portfolio
 
-    global _BUSY
-    _BUSY = True
-    try:
-        return write_portfolio(out_dir, params_dir, _KERNEL)
-    except KeyboardInterrupt:
-        _KERNEL.discard()
-        raise SystemExit(1) from None
-    finally:
-        _BUSY = False
+    return _stoppable(lambda: write_portfolio(out_dir, params_dir, _KERNEL))
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -456,65 +538,71 @@ _KERNEL = WarmKernel()
 """The worker process's kernel, reused from one project to the next."""
 
 
-def _worker_init() -> None:
+_STOPPING = False
+"""True in a worker process once it was told to stop."""
+
+
+def _worker_init(parent: Owner) -> None:
     """Workers leave Ctrl-C to the main process, which stops them with SIGTERM: a busy
-    worker then unwinds (temporary files removed, kernel shut down), an idle one exits."""
+    worker then unwinds (temporary files removed, kernel shut down), an idle one exits.
+    A worker whose batch process (``parent``) dies gets SIGTERM too, so none outlives it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     # Pool workers leave through os._exit (atexit never runs); multiprocessing's own
     # finalizers do run, so the warm kernel and its socket folder go with the worker.
     multiprocessing.util.Finalize(None, _KERNEL.discard, exitpriority=10)
+    die_with_parent(parent)
+
+
+_STOP_GRACE = 5.0
+"""Seconds a stopped worker has to unwind its task before it exits regardless."""
 
 
 def _stop_worker(signum: int, frame: Any) -> None:
-    if _BUSY:
-        raise KeyboardInterrupt(f"signal {signum}")
-    raise SystemExit(1)
-
-
-def _render_in_worker(task: ProjectTask) -> TaskResult:
-    global _BUSY
-    _BUSY = True
-    try:
-        return render_task(task, _KERNEL)
-    except KeyboardInterrupt:
-        _KERNEL.discard()
-        raise SystemExit(1) from None  # stopped by the main process; it records the project as cancelled
-    finally:
-        _BUSY = False
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
+    """SIGTERM in a worker: a busy worker unwinds its task (see :func:`_stoppable`), within
+    ``_STOP_GRACE`` seconds; an idle one, or one sending a result that nobody may read any
+    more, leaves at once. Later signals while unwinding let the clean-up finish."""
+    global _STOPPING
+    if not _BUSY:
+        _exit_worker()
+    if _STOPPING:
+        return
+    _STOPPING = True
+    deadline = threading.Timer(_STOP_GRACE, os._exit, args=(1,))
+    deadline.daemon = True
+    deadline.start()
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM until the block is done (delivered right after)."""
-    stop = {signal.SIGINT, signal.SIGTERM}
-    try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, stop)
-    except (AttributeError, ValueError, OSError):  # no POSIX signal masks here
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+def _render_in_worker(task: ProjectTask) -> TaskResult:
+    return _stoppable(lambda: render_task(task, _KERNEL))
 
 
-@contextlib.contextmanager
-def _terminate_on_sigterm() -> Iterator[None]:
-    """In the main process, treat SIGTERM like Ctrl-C (clean stop) while the batch runs."""
+def _stoppable(work: Callable[[], _T]) -> _T:
+    """Run ``work`` in a worker so that SIGTERM (the batch stopping, or dying) interrupts it:
+    its temporary files are removed as it unwinds, then the worker exits (the main process
+    records the project as cancelled). A worker told to stop returns no result (libraries
+    may swallow the interrupt: WeasyPrint does while drawing SVG) and takes no further task."""
+    global _BUSY
+    if _STOPPING:
+        _exit_worker()
+    _BUSY = True
     try:
-        old = signal.signal(signal.SIGTERM, _raise_interrupt)
-    except ValueError:  # not in the main thread
-        yield
-        return
-    try:
-        yield
+        result = work()
+    except KeyboardInterrupt:
+        _exit_worker()
     finally:
-        signal.signal(signal.SIGTERM, old)
+        _BUSY = False
+    if _STOPPING:
+        _exit_worker()
+    return result
+
+
+def _exit_worker() -> NoReturn:
+    """Shut the kernel down and leave now (a SystemExit would be caught by the pool's worker
+    loop, which would go on to the next queued task)."""
+    _KERNEL.discard()
+    os._exit(1)
 
 
 def _collect(outcome: Outcome, result: TaskResult, out_dir: Path) -> None:

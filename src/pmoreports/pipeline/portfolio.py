@@ -6,16 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import nbformat
 
-from .._files import atomic_write_bytes, atomic_write_text
+from .._files import atomic_write_bytes, atomic_write_text, staging_dir
 from ..paths import PORTFOLIO_NOTEBOOK, REPORT_CSS
 from ..report._format import NA, esc, html_table, rag_badge
 from ..report.portfolio import PortfolioReport, PortfolioSettings
 from ..report.render import html_to_pdf, notebook_to_html, sanitize_html
-from .run import WarmKernel, execute_notebook
+from .run import FAILED_DIR, WarmKernel, execute_notebook
 
 __all__ = ["PORTFOLIO_FILES", "portfolio_inputs", "write_portfolio"]
 
@@ -46,6 +47,8 @@ def write_portfolio(period_dir: Path, params_dir: Path | None = None, kernel: Wa
     """Run the portfolio notebook and write portfolio.html/.pdf, index.html and the Excel export.
 
     ``kernel``: a warm kernel to reuse (the batch passes a worker's); default a fresh one.
+    The notebook and pages are made in a staging folder and each moved into place whole;
+    a failed notebook goes to ``_failed/portfolio.ipynb`` and last run's pages stay.
     """
     settings = PortfolioSettings.load(params_dir)
     report = PortfolioReport.load(period_dir, settings=settings.to_dict())
@@ -53,25 +56,39 @@ def write_portfolio(period_dir: Path, params_dir: Path | None = None, kernel: Wa
     try:
         if report.projects:
             written += _run_notebook(period_dir, settings, kernel)
-    finally:  # the index links what exists, even when the portfolio pages failed
-        written.append(_write_index(report))
+    except Exception:  # the index links what exists, even when the portfolio pages failed
+        _write_index(report)  # (not on Ctrl-C or SIGTERM: a stopped batch writes nothing more)
+        raise
+    written.append(_write_index(report))
     return written
 
 
 def _run_notebook(period_dir: Path, settings: PortfolioSettings, kernel: WarmKernel | None) -> list[Path]:
-    executed = period_dir / "portfolio.ipynb"
     parameters = {
         "period_dir": str(period_dir.resolve()),
         "static": True,
         "settings": settings.to_dict(),
     }
-    execute_notebook(PORTFOLIO_NOTEBOOK, executed, parameters, label="portfolio summary", kernel=kernel)
-    nb = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
-    meta = {"Period": period_dir.name, "Currency": settings.currency}
-    html = notebook_to_html(nb, title=f"{settings.title}: {period_dir.name}", meta=meta, page_size=settings.page_size)
-    atomic_write_text(period_dir / "portfolio.html", html)
-    atomic_write_bytes(period_dir / "portfolio.pdf", html_to_pdf(html, page_size=settings.page_size))
-    return [executed, period_dir / "portfolio.html", period_dir / "portfolio.pdf"]
+    names = ("portfolio.ipynb", "portfolio.html", "portfolio.pdf")
+    with staging_dir(period_dir, "portfolio") as stage:
+        executed = stage / names[0]
+        try:
+            execute_notebook(PORTFOLIO_NOTEBOOK, executed, parameters, label="portfolio summary", kernel=kernel)
+        except Exception:
+            if executed.is_file():
+                (period_dir / FAILED_DIR).mkdir(exist_ok=True)
+                os.replace(executed, period_dir / FAILED_DIR / names[0])
+            raise
+        nb = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
+        meta = {"Period": period_dir.name, "Currency": settings.currency}
+        title = f"{settings.title}: {period_dir.name}"
+        html = notebook_to_html(nb, title=title, meta=meta, page_size=settings.page_size)
+        atomic_write_text(stage / names[1], html)
+        atomic_write_bytes(stage / names[2], html_to_pdf(html, page_size=settings.page_size))
+        for name in names:
+            os.replace(stage / name, period_dir / name)
+    (period_dir / FAILED_DIR / names[0]).unlink(missing_ok=True)
+    return [period_dir / name for name in names]
 
 
 def _write_index(report: PortfolioReport) -> Path:

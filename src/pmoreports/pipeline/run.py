@@ -13,9 +13,8 @@ from __future__ import annotations
 import contextlib
 import shutil
 import subprocess
-import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.exceptions import PapermillExecutionError
 from traitlets import CaselessStrEnum
 
-from .._files import atomic_write_bytes, atomic_write_text, staged_output_dir
+from .._files import atomic_write_bytes, atomic_write_text, owned_temp_dir, staged_output_dir, sweep_staging, sweep_temp
 from ..errors import ParamsError, ReportError
 from ..metrics.project import project_metrics, write_metrics
 from ..paths import OUTPUT_DIR, PROJECT_NOTEBOOK
@@ -36,6 +35,8 @@ from ..report.params import ProjectParams, load_params
 from ..report.render import html_to_pdf, notebook_to_html
 from ..workbook.model import ProjectData
 from ..workbook.reader import read_workbook
+from .lifetime import kernel_guard_code, terminate_on_sigterm
+from .locks import period_lock
 
 __all__ = [
     "EXECUTED_NOTEBOOK",
@@ -54,7 +55,7 @@ FAILED_DIR = "_failed"
 KERNEL = "python3"
 
 
-_FAST_IMPORTS = "--IPKernelApp.exec_lines=import sys; sys.modules.setdefault('rfc3987_syntax', None)"
+_FAST_IMPORTS = "import sys; sys.modules.setdefault('rfc3987_syntax', None)"
 """Report kernels skip the optional ``rfc3987_syntax`` plug-in of jsonschema (pulled in by
 jupyter-events): importing it compiles a grammar and costs ~1 s when Altair loads jsonschema.
 Reports never validate IRI formats, so nothing is lost."""
@@ -64,15 +65,19 @@ class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
     """Kernel manager whose kernel talks over Unix sockets in a private temp folder.
 
     No TCP ports are allocated, so many kernels can start at once without port
-    races, and nothing is sent over plaintext TCP. The folder goes with the kernel.
+    races, and nothing is sent over plaintext TCP. The folder (sockets and connection
+    file) is named after this process (:func:`~pmoreports._files.owned_temp_dir`) and goes
+    with the kernel: on shutdown, or when this process dies, the kernel's own watchdog
+    (:func:`~pmoreports.pipeline.lifetime.guard_kernel`) removes it and exits.
     """
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._socket_dir = tempfile.mkdtemp(prefix="pmoreports-kernel-")
+        self._socket_dir = str(owned_temp_dir("kernel"))
         self.ip = str(Path(self._socket_dir) / "kernel")
+        self.connection_file = str(Path(self._socket_dir) / "connection.json")
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
@@ -82,7 +87,9 @@ class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd: list[str] = super().format_kernel_cmd(extra_arguments)
         if any("ipykernel" in part for part in cmd):
-            cmd.append(_FAST_IMPORTS)
+            # our watchdog replaces ipykernel's parent poller (which exits without tidying)
+            guard = kernel_guard_code(self._socket_dir)
+            cmd += [f"--IPKernelApp.exec_lines={_FAST_IMPORTS}; {guard}", "--IPKernelApp.parent_handle=0"]
         return cmd
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
@@ -150,17 +157,30 @@ def run_project(
     formats: Sequence[str] | None = None,
     output: str | Path = OUTPUT_DIR,
     notebook: str | Path | None = None,
+    wait: bool = True,
+    notify: Callable[[str], None] | None = None,
+    command: str | None = None,
 ) -> RunResult:
     """Produce one project's report into ``output/<period>/<project-id>/``.
 
     ``period`` (``YYYY-MM``) and ``formats`` override the parameter file. Raises a
     :class:`~pmoreports.errors.PmoError` subclass with a one-paragraph message on
     any failure (bad parameters, bad workbook, stale period, failing cell).
+
+    Inputs are checked first; then the run holds the lock on ``output/<period>/``
+    (:func:`~pmoreports.pipeline.locks.period_lock`: ``wait``, ``notify`` and ``command``
+    are passed to it), tidies what killed runs left there, and renders. SIGTERM stops
+    it like Ctrl-C (``KeyboardInterrupt``), leaving last run's files untouched.
     """
     params = load_params(params_path).with_overrides(period=period, formats=formats)
     data = read_workbook(params.workbook)
     chosen = Path(notebook) if notebook else (params.notebook or PROJECT_NOTEBOOK)
-    return execute_report(params, data, output=Path(output), notebook=chosen)
+    out = Path(output)
+    resolved = check_identity(params, data)
+    with terminate_on_sigterm(), period_lock(out / resolved, wait=wait, notify=notify, command=command):
+        sweep_staging(out / resolved)
+        sweep_temp()
+        return execute_report(params, data, output=out, notebook=chosen)
 
 
 def check_identity(params: ProjectParams, data: ProjectData) -> str:
