@@ -5,12 +5,14 @@ leaves a half-written report behind, and :func:`text_block`, the one way a
 notebook should show free text coming from a workbook.
 
 Pipeline: ``notebook_to_html`` (nbconvert, template ``templates/report/pmo``,
-then :func:`sanitize_html`) -> ``html_to_pdf`` (WeasyPrint, print CSS).
+then :func:`sanitize_html`) -> ``html_to_pdf`` (the HTML's content laid out by
+Typst with the kit's fonts; see :mod:`pmoreports.report._typst`).
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -26,6 +28,7 @@ from traitlets.config import Config
 from .._files import atomic_write_bytes, atomic_write_text, staged_output_dir
 from ..paths import REPORT_TEMPLATE_DIR
 from ._format import text_html
+from ._typst import PAPERS, compile_document, document_from_html, period_timestamp
 from .charts_display import vegalite_svg
 
 __all__ = [
@@ -187,22 +190,19 @@ def sanitize_html(document: str) -> str:
     return ("<!DOCTYPE html>\n" if is_document else "") + str(soup)
 
 
-def html_to_pdf(html: str, *, base_url: str | None = None, page_size: str = "A4") -> bytes:
-    """Print report HTML to PDF with WeasyPrint (no LaTeX, no browser).
+def html_to_pdf(html: str, *, page_size: str = "A4", created: dt.datetime | None = None) -> bytes:
+    """Lay report HTML out as a PDF with Typst (no LaTeX, no browser, no system font).
 
-    ``page_size`` is "A4" or "Letter" and overrides the stylesheet's ``@page`` size.
-    Only ``data:`` and ``file:`` resources are fetched (relative to ``base_url``);
-    anything remote is refused, so rendering never touches the network.
+    The PDF shows the HTML's visible content in the same order (the converter is
+    generic, see :mod:`pmoreports.report._typst`), on ``page_size`` ("A4" or
+    "Letter") with a running header (project, period) and "Page X of Y" footer.
+    Nothing is fetched and only the kit's fonts are used, so the same HTML gives the
+    same bytes on any machine. ``created`` (the PDF creation date) defaults to the
+    last day of the HTML's ``Period``, never the clock.
     """
-    from weasyprint import HTML as WeasyHTML  # type: ignore[import-untyped]
-    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
-
-    size_css = f"<style>@page {{ size: {_page_size(page_size)}; }}</style>"
-    head_end = html.lower().rfind("</head>")
-    source = html[:head_end] + size_css + html[head_end:] if head_end >= 0 else size_css + html
-    fetcher = URLFetcher(allowed_protocols=("data", "file"))
-    document = WeasyHTML(string=source, base_url=base_url, url_fetcher=fetcher)
-    return bytes(document.write_pdf())
+    paper = PAPERS[_page_size(page_size)]
+    document = document_from_html(html)
+    return compile_document(document, paper=paper, created=created or period_timestamp(document["period"]))
 
 
 def text_block(s: str | None) -> HTML:
