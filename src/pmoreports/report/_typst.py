@@ -113,7 +113,7 @@ _PX = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(px)?\s*")
 _PERIOD = re.compile(r"(\d{4})-(\d{2})")
 _SVG_TAG = re.compile(r"<(/?)svg\b", re.IGNORECASE)
 _SVG_CASE = re.compile(r"<[^>]*>")  # a whole tag: serialized HTML escapes ">" in values
-_ATTR = re.compile(r'\s([\w:-]+)="([^"]*)"')
+_ATTR = re.compile(r"""\s([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _SVG_NAME = re.compile(r"(?<=[<\s/])[a-z]+(?=[\s=/>])")
 
 #: HTML parsers lower-case SVG names; XML (and so Typst) needs them as written.
@@ -505,7 +505,7 @@ def _svg(tag: Tag) -> Block:
     if not svg:  # not lifted out of the HTML (e.g. nested in another SVG)
         svg = _SVG_CASE.sub(_svg_case, str(tag))
     opening = svg[: svg.find(">") + 1]
-    attrs = {m.group(1).lower(): m.group(2) for m in _ATTR.finditer(opening)}
+    attrs = {m.group(1).lower(): m.group(2) or m.group(3) or "" for m in _ATTR.finditer(opening)}
     if "xmlns" not in attrs:
         svg = '<svg xmlns="http://www.w3.org/2000/svg"' + svg[len("<svg") :]
     width, height = _px(attrs.get("width")), _px(attrs.get("height"))
