@@ -141,16 +141,22 @@ _SVG_NAMES = {
 # --- HTML -> document tree ---------------------------------------------------------------
 
 
-def document_from_html(html: str) -> dict[str, Any]:
+def document_from_html(html: str, soup: BeautifulSoup | None = None) -> dict[str, Any]:
     """The document tree of a report's HTML (see ``report.typ`` for its shape).
 
     Title from ``<title>`` (else the ``h1.pmo-title``); running header from the
-    ``Project`` and ``Period`` meta items; footer from the title.
+    ``Project`` and ``Period`` meta items; footer from the title. ``soup``: ``html``
+    already parsed (saves a parse; SVGs are still taken as text from ``html``).
     """
-    html, svgs = _lift_svgs(html)
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup.find_all("svg", attrs={"data-pmo-svg": True}):
-        tag.attrs["data-pmo-svg"] = svgs[int(str(tag["data-pmo-svg"]))]
+    lifted, svgs = _lift_svgs(html)
+    tags: list[Tag] = []
+    if soup is not None:
+        tags = [t for t in soup.find_all("svg") if isinstance(t, Tag) and t.find_parent("svg") is None]
+    if soup is None or len(tags) != len(svgs):
+        soup = BeautifulSoup(lifted, "html.parser")
+        tags = [t for t in soup.find_all("svg", attrs={"data-pmo-svg": True}) if isinstance(t, Tag)]
+    for tag, svg in zip(tags, svgs, strict=True):
+        tag.attrs["data-pmo-svg"] = svg
     title_tag = soup.find("title") or soup.find(class_="pmo-title")
     title = _text(title_tag) if isinstance(title_tag, Tag) else ""
     root = soup.body or soup
