@@ -7,9 +7,8 @@ CDN and no network; otherwise the chart itself is returned and JupyterLab shows
 the interactive Altair view. In static mode, importing this module also switches
 Altair's renderer to static SVG, so a chart left as a cell's bare last
 expression is static too (Altair's default outside JupyterLab is HTML that
-loads Vega from a CDN, which a report strips, leaving an empty box), and
-starts vl-convert's JavaScript engine in the background (:func:`warm_up`),
-so the first chart of a fresh kernel does not wait for it.
+loads Vega from a CDN, which a report strips, leaving an empty box).
+:func:`warm_up` starts vl-convert's JavaScript engine ahead of the first chart.
 
 Static SVGs are deterministic: text is measured and set in Liberation Sans
 (bundled with vl-convert, shipped with the kit for the PDF, and metric-compatible
@@ -23,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import threading
 from typing import Any
 
 import altair as alt
@@ -46,7 +44,6 @@ CHART_FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 the PDF with the kit's copy, shown by browsers in Arial/Helvetica (same metrics)."""
 _CONFIG = {"font": CHART_FONT}
 _WARM_SPEC = {"data": {"values": [{"a": 1}]}, "mark": "point", "encoding": {"x": {"field": "a", "type": "ordinal"}}}
-_warming: threading.Thread | None = None
 
 
 def set_static(flag: bool | None) -> None:
@@ -110,16 +107,11 @@ def svg_chart(chart: alt.TopLevelMixin, *, validate: bool = False) -> str:
         raise
 
 
-def warm_up(*, background: bool = False) -> None:
-    """Start vl-convert's JavaScript engine and load Vega-Lite now (about 1-2 s, once per
-    process) instead of at the first chart. ``background=True`` does it in a thread
-    (vl-convert releases the GIL), overlapping it with the kernel's other start-up work."""
-    global _warming
-    if background:
-        if _warming is None:
-            _warming = threading.Thread(target=warm_up, name="pmoreports-vl-convert-warm-up", daemon=True)
-            _warming.start()
-        return
+def warm_up() -> None:
+    """Start vl-convert's JavaScript engine and load Vega-Lite now (1-2 s, once per process)
+    instead of at the first chart: call it where the wait is free, e.g. in a kernel
+    started before its report is due. (Not in a background thread: vl-convert holds the
+    GIL while it starts, which would stall the kernel's other work just as long.)"""
     vlc.vegalite_to_svg(_WARM_SPEC, vl_version=_VL_VERSION, config=_CONFIG, allowed_base_urls=[])
 
 
@@ -128,13 +120,12 @@ def _static_renderer(spec: dict[str, Any], **_: Any) -> dict[str, str]:
 
 
 def _sync_renderer() -> None:
-    """Static SVG renderer for every Altair chart in static mode (and vl-convert warming
-    up in the background); otherwise the ``mimetype`` renderer, which JupyterLab draws
-    with its built-in Vega-Lite 5 extension, offline (Altair's ``default`` renderer loads
-    Vega from a CDN). A renderer the user chose is left alone."""
+    """Static SVG renderer for every Altair chart in static mode; otherwise the
+    ``mimetype`` renderer, which JupyterLab draws with its built-in Vega-Lite 5
+    extension, offline (Altair's ``default`` renderer loads Vega from a CDN).
+    A renderer the user chose is left alone."""
     if is_static():
         alt.renderers.enable(_RENDERER)
-        warm_up(background=True)
     elif alt.renderers.active in (_RENDERER, "default"):
         alt.renderers.enable("mimetype")
 
