@@ -15,6 +15,9 @@ once per process, as in a batch, so no engine reuses a layout it has seen):
     JSON-schema check, then vl-convert) vs after (``charts_display.svg_chart``: no
     schema check, fixed font, deterministic ids), CPU per chart; and vl-convert's
     start-up in a fresh process (``charts_display.warm_up()``, paid by the first chart).
+(3) Executed notebook -> HTML (``render.notebook_to_html``: nbconvert + sanitizer) of
+    the same reports, in fresh processes after one warm-up export. ``--html-only`` runs
+    just this part (it works on earlier versions of the kit too, for before/after).
 """
 
 from __future__ import annotations
@@ -88,6 +91,23 @@ def worker_charts(params: Path) -> dict[str, Any]:
     return {"before": statistics.median(before), "after": statistics.median(after)}
 
 
+NOTEBOOKS = {"ALPHA": "ALPHA/project_status.ipynb", "GOLF": "GOLF/project_status.ipynb", "portfolio": "portfolio.ipynb"}
+
+
+def worker_html(period: Path) -> dict[str, Any]:
+    import nbformat
+
+    from pmoreports.report.render import notebook_to_html
+
+    out: dict[str, Any] = {}
+    for name, rel in {"first call": "BRAVO/project_status.ipynb", **NOTEBOOKS}.items():
+        nb = nbformat.read(period / rel, as_version=4)
+        wall, cpu = time.perf_counter(), time.process_time()
+        notebook_to_html(nb, title=name, meta={"Project": name, "Period": period.name})
+        out[name] = (time.perf_counter() - wall, time.process_time() - cpu)
+    return out
+
+
 def worker_start_up() -> dict[str, Any]:
     from pmoreports.report import charts_display
 
@@ -108,10 +128,11 @@ def _worker(*args: str) -> dict[str, Any]:
 
 
 def _demo(work: Path) -> Path:
+    from pmoreports.paths import KIT_ROOT
     from pmoreports.workbook.demo import write_demo
 
     write_demo(work / "examples", work / "params")
-    root = Path(__file__).resolve().parents[1]
+    root = KIT_ROOT
     for name in ("_defaults.yaml", "_portfolio.yaml"):
         (work / "params" / name).write_text((root / "params" / name).read_text())
     cmd = [sys.executable, "-m", "pmoreports", "batch", "params", "--format", "html", "--jobs", "2"]
@@ -123,11 +144,16 @@ def _demo(work: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="rounds of fresh processes (default 5)")
+    parser.add_argument("--html-only", action="store_true", help="only (3), notebook -> HTML")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pmo-bench-pdf-") as tmp:
         print("rendering the demo reports' HTML ...", flush=True)
         period = _demo(Path(tmp))
         params = Path(tmp) / "params" / "alpha.yaml"
+        html = [_worker("html", str(period)) for _ in range(args.rounds)]
+        if args.html_only:
+            _print_html(html, args.rounds)
+            return
         runs: dict[str, list[dict[str, Any]]] = {"weasyprint": [], "typst": []}
         for i in range(args.rounds):
             order = ("weasyprint", "typst") if i % 2 == 0 else ("typst", "weasyprint")
@@ -157,6 +183,15 @@ def main() -> None:
     wall = statistics.median(r["wall"] for r in start_up)
     cpu = statistics.median(r["cpu"] for r in start_up)
     print(f"    vl-convert start-up in a fresh process (paid by the first chart): {wall:.2f} s wall, {cpu:.2f} s CPU")
+    _print_html(html, args.rounds)
+
+
+def _print_html(runs: list[dict[str, Any]], rounds: int) -> None:
+    print(f"\n(3) executed notebook -> HTML, medians of {rounds} rounds (wall s / CPU s)")
+    for name in ("first call", *NOTEBOOKS):
+        wall = statistics.median(r[name][0] for r in runs)
+        cpu = statistics.median(r[name][1] for r in runs)
+        print(f"{name:12s} {wall:6.3f} / {cpu:5.3f}")
 
 
 if __name__ == "__main__":
@@ -166,6 +201,8 @@ if __name__ == "__main__":
             result = worker_pdf(rest[0], Path(rest[1]))
         elif kind == "charts":
             result = worker_charts(Path(rest[0]))
+        elif kind == "html":
+            result = worker_html(Path(rest[0]))
         else:
             result = worker_start_up()
         print(json.dumps(result))
