@@ -342,6 +342,24 @@ def test_charts_never_overflow_the_page(width: int, height: int) -> None:
     assert chart["width"] / chart["height"] == pytest.approx(width / height, rel=0.01)  # not distorted
 
 
+def test_long_words_wrap_inside_the_page() -> None:
+    """A path or a URL typed into a workbook wraps at the margin, in prose, headings,
+    table cells and KPI tiles, with no character added (CSS ``overflow-wrap: anywhere``)."""
+    word = "S:/PMO/Projects/" + "Very_Long_Folder_Name-" * 12 + "budget.xlsx"
+    cell = f'<td>{word}</td><td class="pmo-num">1,000</td>'
+    html = _page(
+        f"<h2>{word}</h2><p>See {word} now</p>"
+        f'<table class="pmo-table"><thead><tr><th>{word}</th><th>Amount</th></tr></thead><tbody><tr>{cell}</tr></tbody></table>'
+        f'<div class="pmo-kpis"><div class="pmo-kpi"><div class="pmo-kpi-label">{word}</div>'
+        '<div class="pmo-kpi-value">1.00</div></div></div>'
+    )
+    pdf = render.html_to_pdf(html)
+    assert_same_text(html, pdf)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            assert max(c["x1"] for c in page.chars) <= page.width - 15 * 72 / 25.4 + 0.5
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=_NO_SHRINK)
 @given(
     words=st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=14), min_size=5, max_size=60),

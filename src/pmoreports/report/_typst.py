@@ -107,6 +107,8 @@ _SPACES = re.compile(r"[ \t\n\r\f]+")  # HTML white space (not NBSP)
 _FIGURE = re.compile(r"(?:\b[A-Z]{3} )?[-+\u2212]?\d(?:[\d,.:/-]*\d)?(?: ?%)?")
 #: A table cell that holds a number only (right-aligned, tabular).
 _NUMBER_CELL = re.compile(r"(?:[A-Z]{3} )?[-+\u2212]?(?:\d[\d,. ]*)?\d(?:\.\d+)?(?: ?%| ?[kKmM])?|n/a|-")
+_CHUNK = 8
+_LONG_WORD = re.compile(r"[^ \t\n\r\f]{25,}")  # longer than a narrow table column
 _DATA_URI = re.compile(r"data:(image/[\w.+-]+)(;base64)?,(.*)", re.IGNORECASE | re.DOTALL)
 _BITMAP_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
 _PX = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(px)?\s*")
@@ -391,15 +393,29 @@ def _rstrip(xs: list[Inline]) -> None:
 
 
 def _figures(text: str) -> Iterator[Inline]:
-    """``text`` with each figure that could break at a space, dash or slash in a no-wrap box."""
+    """``text`` with each figure that could break at a space, dash or slash in a no-wrap
+    box, and each word too long for a line (a path, a URL) in short boxes that a line
+    may break between (CSS ``overflow-wrap: anywhere``; no character is added)."""
     start = 0
     for m in _FIGURE.finditer(text):
         token = m.group(0)
         if not any(c in token for c in " -/:"):
             continue
         if m.start() > start:
-            yield text[start : m.start()]
+            yield from _long_words(text[start : m.start()])
         yield {"k": "nw", "c": [token]}
+        start = m.end()
+    if start < len(text):
+        yield from _long_words(text[start:])
+
+
+def _long_words(text: str) -> Iterator[Inline]:
+    start = 0
+    for m in _LONG_WORD.finditer(text):
+        if m.start() > start:
+            yield text[start : m.start()]
+        word = m.group(0)
+        yield from ({"k": "nw", "c": [word[i : i + _CHUNK]]} for i in range(0, len(word), _CHUNK))
         start = m.end()
     if start < len(text):
         yield text[start:]
