@@ -264,6 +264,36 @@ def test_same_pdf_bytes_across_processes_and_system_fonts(period: Path, tmp_path
     assert plain == with_decoy == without_system_fonts == (period / "GOLF" / "report.pdf").read_bytes()
 
 
+_FORK_AFTER_USE = """
+import os, sys
+from pmoreports.errors import ReportError
+from pmoreports.report.render import html_to_pdf
+html = sys.argv[1]
+first = html_to_pdf(html)  # Typst's runtime starts in this process ...
+pid = os.fork()  # ... and its threads do not survive a fork
+if pid == 0:
+    same = html_to_pdf(html) == first
+    try:
+        html_to_pdf(html.replace("<p>", '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"><p>'))
+        error = "no error"
+    except ReportError as exc:
+        error = str(exc)
+    print(same, error, flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+
+
+def test_a_process_forked_after_making_a_pdf_still_makes_the_same_pdf(tmp_path: Path) -> None:
+    """As when a batch's worker processes are forked from a session that already made a
+    PDF: no hang, the same bytes, errors still reported."""
+    html = _page("<p>forked</p>")
+    proc = subprocess.run(
+        [sys.executable, "-c", _FORK_AFTER_USE, html], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert proc.stdout.startswith("True PDF layout failed"), proc.stdout + proc.stderr
+
+
 def test_chart_svg_is_the_same_however_many_charts_came_before() -> None:
     import altair as alt
     import pandas as pd

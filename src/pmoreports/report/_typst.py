@@ -29,7 +29,10 @@ import calendar
 import datetime as dt
 import functools
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -585,17 +588,55 @@ def _compiler() -> typst.Compiler:
 
 
 _LOCK = threading.Lock()
+_typst_pid: int | None = None
+"""The process that started Typst's runtime (its thread pool does not survive a fork)."""
 
 
 def compile_document(document: dict[str, Any], *, paper: str, created: dt.datetime) -> bytes:
     """PDF bytes of a document tree (:func:`document_from_html`) on ``paper`` (a Typst
-    paper name, e.g. "a4"), with ``created`` as its creation date."""
+    paper name, e.g. "a4"), with ``created`` as its creation date.
+
+    Typst runs in this process, unless this process was forked from one that had
+    already run it (a batch started from a Python session that made a PDF before):
+    Typst's threads do not survive a fork, so such a process lays out each PDF in a
+    fresh ``python -m pmoreports.report._typst`` (slower, never stuck).
+    """
     data = json.dumps(document | {"paper": paper}, ensure_ascii=False, separators=(",", ":"))
-    try:
-        with _LOCK:
+    if _typst_pid is None or _typst_pid == os.getpid():
+        return _compile(data, created)
+    request = json.dumps({"doc": data, "created": created.isoformat()}).encode()
+    proc = subprocess.run([sys.executable, "-m", __name__], input=request, capture_output=True, check=False)
+    if proc.returncode != 0:
+        message = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise ReportError(message[-1] if message else f"PDF layout process failed ({proc.returncode})")
+    return proc.stdout
+
+
+def _compile(data: str, created: dt.datetime) -> bytes:
+    """Typst in this process."""
+    global _typst_pid
+    with _LOCK:
+        _typst_pid = os.getpid()
+        try:
             pdf = _compiler().compile(input=_template(), format="pdf", sys_inputs={"doc": data}, timestamp=created)
-    except typst.TypstError as exc:  # a broken image in a custom notebook, say
-        raise ReportError(f"PDF layout failed: {exc.message} {'; '.join(exc.hints)}".strip()) from None
-    if not isinstance(pdf, bytes):  # pragma: no cover - only without output path
+        except typst.TypstError as exc:  # a broken image in a custom notebook, say
+            raise ReportError(f"PDF layout failed: {exc.message} {'; '.join(exc.hints)}".strip()) from None
+    if not isinstance(pdf, bytes):  # pragma: no cover - only with an output path
         raise ReportError("PDF layout produced no document")
     return pdf
+
+
+def _main() -> int:
+    """``python -m pmoreports.report._typst``: one layout, request (JSON) on stdin, PDF on stdout."""
+    request = json.loads(sys.stdin.buffer.read())
+    try:
+        pdf = _compile(request["doc"], dt.datetime.fromisoformat(request["created"]))
+    except ReportError as exc:
+        print(exc, file=sys.stderr)
+        return 3
+    sys.stdout.buffer.write(pdf)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
