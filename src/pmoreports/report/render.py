@@ -33,7 +33,6 @@ from .._files import atomic_write_bytes, atomic_write_text, staged_output_dir
 from ..paths import REPORT_TEMPLATE_DIR
 from ._format import text_html
 from ._typst import PAPERS, compile_document, document_from_html, period_timestamp
-from .charts_display import vegalite_svg
 
 __all__ = [
     "PAGE_SIZES",
@@ -97,6 +96,8 @@ def _report_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             if data is not None:
                 spec = next((v for k, v in data.items() if _VEGALITE.fullmatch(k)), None)
                 if spec is not None and "image/svg+xml" not in data:
+                    from .charts_display import vegalite_svg  # altair + vl-convert: only when needed
+
                     data["image/svg+xml"] = vegalite_svg(dict(spec))
                     data.pop("text/html", None)  # a chart's HTML form is a JS embed
                 if set(data) - shown and not set(data) & rich:
