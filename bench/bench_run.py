@@ -9,7 +9,8 @@ notebook, every step a subprocess as a user would type it:
 (b) the chain a user would write by hand:
     ``papermill notebooks/project_status.ipynb out.ipynb -p params_file <abs> -p static True``,
     then ``jupyter nbconvert --to html --no-input out.ipynb``,
-    then ``weasyprint out.html out.pdf``.
+    then ``weasyprint out.html out.pdf`` (the HTML -> PDF CLI a user would reach for;
+    ``pip install -e ".[bench]"``).
 
 After one untimed warm-up of each, the two alternate (a, b, then b, a, ...) so machine
 noise hits both alike. Prints the median wall time of each, the hand chain's steps,

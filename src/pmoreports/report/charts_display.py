@@ -8,6 +8,13 @@ the interactive Altair view. In static mode, importing this module also switches
 Altair's renderer to static SVG, so a chart left as a cell's bare last
 expression is static too (Altair's default outside JupyterLab is HTML that
 loads Vega from a CDN, which a report strips, leaving an empty box).
+:func:`warm_up` starts vl-convert's JavaScript engine ahead of the first chart.
+
+Static SVGs are deterministic: text is measured and set in Liberation Sans
+(bundled with vl-convert, shipped with the kit for the PDF, and metric-compatible
+with Arial/Helvetica, so browsers lay labels out as measured), and element ids are
+numbered by position and prefixed with a hash of the chart, never by how many
+charts the process converted before.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import vl_convert as vlc
 from IPython.core.display import SVG
 from IPython.display import display
 
-__all__ = ["STATIC_ENV_VAR", "is_static", "set_static", "show", "svg_chart", "vegalite_svg"]
+__all__ = ["CHART_FONT", "STATIC_ENV_VAR", "is_static", "set_static", "show", "svg_chart", "vegalite_svg", "warm_up"]
 
 STATIC_ENV_VAR = "PMOREPORTS_STATIC"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -30,7 +37,13 @@ _static_override: bool | None = None
 # vl-convert names bundled Vega-Lite versions "major.minor"; match Altair's schema.
 _VL_VERSION = ".".join(alt.VEGALITE_VERSION.split(".")[:2])
 _SVG_ID = re.compile(r'\bid="([^"]+)"')
+_SVG_REF = re.compile(r'(\bid="|url\(#|href="#)([^")]+)("|\))')
 _RENDERER = "pmoreports-static"
+CHART_FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+"""Font of chart text: measured by vl-convert with its bundled Liberation Sans, set in
+the PDF with the kit's copy, shown by browsers in Arial/Helvetica (same metrics)."""
+_CONFIG = {"font": CHART_FONT}
+_WARM_SPEC = {"data": {"values": [{"a": 1}]}, "mark": "point", "encoding": {"x": {"field": "a", "type": "ordinal"}}}
 
 
 def set_static(flag: bool | None) -> None:
@@ -48,33 +61,58 @@ def is_static() -> bool:
 
 
 def _namespace_ids(svg: str) -> str:
-    """Prefix element ids (clip paths, gradients) so several charts inlined in one
-    HTML page do not resolve ``url(#clip1)`` to another chart's definition."""
-    ids = set(_SVG_ID.findall(svg))
+    """Rename element ids (clip paths, gradients) to ``pmo<hash>-<n>``: numbered in
+    order of appearance and prefixed with a hash of the chart, so several charts inlined
+    in one HTML page never resolve ``url(#clip1)`` to another chart's definition, and
+    the same chart gets the same ids however many charts the process drew before
+    (vl-convert numbers them with a process-wide counter)."""
+    ids = {name: str(n) for n, name in enumerate(dict.fromkeys(_SVG_ID.findall(svg)))}
     if not ids:
         return svg
-    prefix = "pmo" + hashlib.sha1(svg.encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
 
-    def rename(match: re.Match[str]) -> str:
-        head, name, tail = match.groups()
-        return f"{head}{prefix}-{name}{tail}" if name in ids else match.group(0)
+    def rename(svg: str, prefix: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            head, name, tail = match.groups()
+            return f"{head}{prefix}{ids[name]}{tail}" if name in ids else match.group(0)
 
-    return re.sub(r'(\bid="|url\(#|href="#)([^")]+)("|\))', rename, svg)
+        return _SVG_REF.sub(one, svg)
+
+    digest = hashlib.sha1(rename(svg, "").encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
+    return rename(svg, f"pmo{digest}-")
 
 
 def vegalite_svg(spec: dict[str, Any]) -> str:
     """Render a Vega-Lite spec (dict) to static SVG with vl-convert; see :func:`svg_chart`."""
-    svg = vlc.vegalite_to_svg(spec, vl_version=_VL_VERSION, allowed_base_urls=[])
+    svg = vlc.vegalite_to_svg(spec, vl_version=_VL_VERSION, config=_CONFIG, allowed_base_urls=[])
     return _namespace_ids(svg)
 
 
-def svg_chart(chart: alt.TopLevelMixin) -> str:
+def svg_chart(chart: alt.TopLevelMixin, *, validate: bool = False) -> str:
     """Render an Altair chart to a standalone static SVG string with vl-convert.
 
     Data must be inline (as with pandas DataFrames): fetching data from URLs is
-    refused, and the SVG references no font or URL (text uses the viewer's fonts).
+    refused, and the SVG references no font file or URL. The spec is not checked
+    against the Vega-Lite JSON schema first (``validate=True`` does; it is about
+    40 % of a chart's conversion time, and the kit's charts are valid by
+    construction): when vl-convert rejects a spec, the schema check runs then, so
+    a custom chart's mistake is still explained by Altair. In JupyterLab every
+    chart is validated as it is displayed.
     """
-    return vegalite_svg(chart.to_dict())
+    if validate:
+        return vegalite_svg(chart.to_dict())
+    try:
+        return vegalite_svg(chart.to_dict(validate=False))
+    except ValueError:
+        chart.to_dict()  # raises Altair's explanation when the spec is invalid
+        raise
+
+
+def warm_up() -> None:
+    """Start vl-convert's JavaScript engine and load Vega-Lite now (1-2 s, once per process)
+    instead of at the first chart: call it where the wait is free, e.g. in a kernel
+    started before its report is due. (Not in a background thread: vl-convert holds the
+    GIL while it starts, which would stall the kernel's other work just as long.)"""
+    vlc.vegalite_to_svg(_WARM_SPEC, vl_version=_VL_VERSION, config=_CONFIG, allowed_base_urls=[])
 
 
 def _static_renderer(spec: dict[str, Any], **_: Any) -> dict[str, str]:
@@ -92,11 +130,12 @@ def _sync_renderer() -> None:
         alt.renderers.enable("mimetype")
 
 
-def show(chart: alt.TopLevelMixin) -> alt.TopLevelMixin | None:
+def show(chart: alt.TopLevelMixin, *, validate: bool = False) -> alt.TopLevelMixin | None:
     """Display ``chart`` as static SVG in report mode (returns None); otherwise return
-    the chart so the cell shows it interactively. Use it as a cell's last expression."""
+    the chart so the cell shows it interactively. Use it as a cell's last expression.
+    ``validate``: see :func:`svg_chart`."""
     if is_static():
-        display(SVG(data=svg_chart(chart)))  # type: ignore[no-untyped-call]
+        display(SVG(data=svg_chart(chart, validate=validate)))  # type: ignore[no-untyped-call]
         return None
     return chart
 

@@ -5,13 +5,17 @@ leaves a half-written report behind, and :func:`text_block`, the one way a
 notebook should show free text coming from a workbook.
 
 Pipeline: ``notebook_to_html`` (nbconvert, template ``templates/report/pmo``,
-then :func:`sanitize_html`) -> ``html_to_pdf`` (WeasyPrint, print CSS).
+then :func:`sanitize_html`) -> ``html_to_pdf`` (the HTML's content laid out by
+Typst with the kit's fonts; see :mod:`pmoreports.report._typst`).
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import functools
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,13 +24,15 @@ import nbformat
 from bs4 import BeautifulSoup, Tag
 from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
 from IPython.core.display import HTML
-from nbconvert import HTMLExporter
+from nbconvert import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from traitlets.config import Config
 
 from .._files import atomic_write_bytes, atomic_write_text, staged_output_dir
 from ..paths import REPORT_TEMPLATE_DIR
 from ._format import text_html
-from .charts_display import vegalite_svg
+from ._typst import PAPERS, compile_document, document_from_html, period_timestamp
 
 __all__ = [
     "PAGE_SIZES",
@@ -64,6 +70,7 @@ _CSS_IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
 _CSS_EXPRESSION = re.compile(r"expression\s*\(", re.IGNORECASE)
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 _VEGALITE = re.compile(r"application/vnd\.vegalite\.v\d+\+json")
+_MARKUP_NODES = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
 
 
 def _page_size(page_size: str) -> str:
@@ -89,6 +96,8 @@ def _report_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             if data is not None:
                 spec = next((v for k, v in data.items() if _VEGALITE.fullmatch(k)), None)
                 if spec is not None and "image/svg+xml" not in data:
+                    from .charts_display import vegalite_svg  # altair + vl-convert: only when needed
+
                     data["image/svg+xml"] = vegalite_svg(dict(spec))
                     data.pop("text/html", None)  # a chart's HTML form is a JS embed
                 if set(data) - shown and not set(data) & rich:
@@ -113,6 +122,46 @@ def notebook_to_html(
     cells tagged ``parameters``/``injected-parameters``/``remove-cell``, stderr
     and tracebacks are left out; the result goes through :func:`sanitize_html`.
     """
+    pmo: dict[str, Any] = {"title": title, "meta": dict(meta)}
+    if page_size is not None:
+        pmo["page_size"] = _page_size(page_size)
+    resources: dict[str, Any] = {"metadata": {"name": title}, "pmo": pmo}
+    with _EXPORTER_LOCK:
+        body, _ = _exporter().from_notebook_node(_report_outputs(nb), resources=resources)
+    html, soup = _sanitize(body)
+    global _last_report
+    _last_report = (html, soup)  # html_to_pdf(html) lays out this parse instead of parsing again
+    return html
+
+
+class _ReportExporter(HTMLExporter):
+    """nbconvert's HTML exporter without its last step, a BeautifulSoup pass over the whole
+    page that adds ``alt`` text and ``tabindex`` (it cost as much as the export itself):
+    :func:`sanitize_html` walks the page anyway and adds the missing ``alt`` text, and the
+    report template has no ``.jp-Notebook`` element for ``tabindex``."""
+
+    def from_notebook_node(  # type: ignore[override]
+        self, nb: nbformat.NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[str, dict[str, Any]]:
+        language = nb.metadata.get("language_info", {})
+        lexer = language.get("pygments_lexer", language.get("name", None))
+        highlight = self.filters.get("highlight_code") or Highlight2HTML(pygments_lexer=lexer, parent=self)  # type: ignore[no-untyped-call]
+        resources = self._init_resources(resources)  # type: ignore[no-untyped-call]
+        widgets = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)  # type: ignore[no-untyped-call]
+        self.register_filter("highlight_code", highlight)  # type: ignore[no-untyped-call]
+        self.register_filter("filter_data_type", widgets)  # type: ignore[no-untyped-call]
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+
+_last_report: tuple[str, BeautifulSoup] | None = None
+
+_EXPORTER_LOCK = threading.Lock()
+
+
+@functools.cache
+def _exporter() -> _ReportExporter:
+    """The report exporter, made once per process (it compiles its Jinja templates, which
+    took most of an HTML export when done for every report)."""
     config = Config(
         {
             "HTMLExporter": {
@@ -128,13 +177,7 @@ def notebook_to_html(
             "CSSHTMLHeaderPreprocessor": {"enabled": False},
         }
     )
-    pmo: dict[str, Any] = {"title": title, "meta": dict(meta)}
-    if page_size is not None:
-        pmo["page_size"] = _page_size(page_size)
-    resources: dict[str, Any] = {"metadata": {"name": title}, "pmo": pmo}
-    exporter = HTMLExporter(config=config)  # type: ignore[no-untyped-call]
-    body, _ = exporter.from_notebook_node(_report_outputs(nb), resources=resources)
-    return sanitize_html(body)
+    return _ReportExporter(config=config)  # type: ignore[no-untyped-call]
 
 
 def _safe_url(value: str, *, link: bool) -> bool:
@@ -164,45 +207,55 @@ def sanitize_html(document: str) -> str:
     that is not a fragment, an inline ``data:image/`` or (on ``href``) a
     relative link. A leading ``<!DOCTYPE html>`` is kept.
     """
+    return _sanitize(document)[0]
+
+
+def _sanitize(document: str) -> tuple[str, BeautifulSoup]:
+    """:func:`sanitize_html`, also returning the cleaned parse."""
     is_document = document.lstrip()[:15].lower() == "<!doctype html>"
     soup = BeautifulSoup(document, "html.parser")
-    markup_nodes = Comment | Declaration | Doctype | ProcessingInstruction | CData
-    for node in soup.find_all(string=lambda s: isinstance(s, markup_nodes)):
-        node.extract()
-    for tag in soup.find_all(True):
-        if not isinstance(tag, Tag) or tag.decomposed:
-            continue
-        if tag.name in _DROP_TAGS or (tag.name == "meta" and tag.has_attr("http-equiv")):
-            tag.decompose()
-            continue
-        for name in list(tag.attrs):
-            value = tag.attrs[name]
-            text = " ".join(value) if isinstance(value, list) else str(value)
-            if name.startswith("on") or (name in _URL_ATTRS and not _safe_url(text, link=name.endswith("href"))):
-                del tag.attrs[name]
-            elif name == "style":
-                tag.attrs[name] = _clean_css(text)
-        if tag.name == "style":
-            tag.string = _clean_css(tag.get_text())
-    return ("<!DOCTYPE html>\n" if is_document else "") + str(soup)
+    stack: list[Tag] = [soup]  # one walk; never into a removed element
+    while stack:
+        for node in list(stack.pop().children):
+            if isinstance(node, _MARKUP_NODES):
+                node.extract()
+            elif isinstance(node, Tag):
+                if node.name in _DROP_TAGS or (node.name == "meta" and node.has_attr("http-equiv")):
+                    node.decompose()
+                    continue
+                _clean_attrs(node)
+                if node.name == "img" and not node.has_attr("alt"):
+                    node["alt"] = "image (no alt text given)"
+                if node.name == "style":
+                    node.string = _clean_css(node.get_text())
+                stack.append(node)
+    return ("<!DOCTYPE html>\n" if is_document else "") + str(soup), soup
 
 
-def html_to_pdf(html: str, *, base_url: str | None = None, page_size: str = "A4") -> bytes:
-    """Print report HTML to PDF with WeasyPrint (no LaTeX, no browser).
+def _clean_attrs(tag: Tag) -> None:
+    for name in list(tag.attrs):
+        value = tag.attrs[name]
+        text = " ".join(value) if isinstance(value, list) else str(value)
+        if name.startswith("on") or (name in _URL_ATTRS and not _safe_url(text, link=name.endswith("href"))):
+            del tag.attrs[name]
+        elif name == "style":
+            tag.attrs[name] = _clean_css(text)
 
-    ``page_size`` is "A4" or "Letter" and overrides the stylesheet's ``@page`` size.
-    Only ``data:`` and ``file:`` resources are fetched (relative to ``base_url``);
-    anything remote is refused, so rendering never touches the network.
+
+def html_to_pdf(html: str, *, page_size: str = "A4", created: dt.datetime | None = None) -> bytes:
+    """Lay report HTML out as a PDF with Typst (no LaTeX, no browser, no system font).
+
+    The PDF shows the HTML's visible content in the same order (the converter is
+    generic, see :mod:`pmoreports.report._typst`), on ``page_size`` ("A4" or
+    "Letter") with a running header (project, period) and "Page X of Y" footer.
+    Nothing is fetched and only the kit's fonts are used, so the same HTML gives the
+    same bytes on any machine. ``created`` (the PDF creation date) defaults to the
+    last day of the HTML's ``Period``, never the clock.
     """
-    from weasyprint import HTML as WeasyHTML  # type: ignore[import-untyped]
-    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
-
-    size_css = f"<style>@page {{ size: {_page_size(page_size)}; }}</style>"
-    head_end = html.lower().rfind("</head>")
-    source = html[:head_end] + size_css + html[head_end:] if head_end >= 0 else size_css + html
-    fetcher = URLFetcher(allowed_protocols=("data", "file"))
-    document = WeasyHTML(string=source, base_url=base_url, url_fetcher=fetcher)
-    return bytes(document.write_pdf())
+    paper = PAPERS[_page_size(page_size)]
+    cached = _last_report
+    document = document_from_html(html, cached[1] if cached is not None and cached[0] == html else None)
+    return compile_document(document, paper=paper, created=created or period_timestamp(document["period"]))
 
 
 def text_block(s: str | None) -> HTML:
