@@ -28,6 +28,7 @@ bench:
 	$(PYTHON) bench/bench_metrics.py
 	$(PYTHON) bench/bench_run.py
 	$(PYTHON) bench/bench_batch.py
+	$(PYTHON) bench/bench_large.py
 
 ## Rewrite the committed blank template, demo workbooks and params from the generators.
 regenerate:

@@ -320,6 +320,20 @@ def test_chart_heights_from_parameters_are_bounded() -> None:
         assert chart.to_dict()["height"] == limits.MAX_CHART_HEIGHT
 
 
+def test_time_charts_of_a_very_long_plan_draw_a_bounded_number_of_points() -> None:
+    """A 150-year plan (1,800 months) used to exceed Altair's 5,000-row limit in the S-curve."""
+    spec = dataclasses.replace(large_spec(2, months=1800), start=dt.date(1880, 1, 1))
+    report = report_of(build_demo_project(spec, seed=4))
+    status = f"{DEMO_PERIOD:%Y-%m}"
+    for chart in (report.s_curve(), report.index_trend()):
+        values = max(chart.to_dict()["datasets"].values(), key=len)
+        lines = pd.DataFrame(values).groupby("measure" if "measure" in values[0] else "index")[C.MONTH]
+        assert lines.size().max() <= limits.MAX_CHART_MONTHS
+        assert all(m.str.startswith(status).any() for _, m in lines), "status month not drawn"
+    months = pd.DataFrame(max(report.s_curve().to_dict()["datasets"].values(), key=len))[C.MONTH]
+    assert months.max().startswith("2029-12") and months.min().startswith("1880-01")
+
+
 def test_long_warning_lists_are_cut_with_a_pointer_to_the_checker() -> None:
     data = build_demo_project(large_spec(8), seed=5)
     data.warnings = [

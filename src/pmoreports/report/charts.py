@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import cast
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from ..metrics import glossary as g
@@ -31,14 +32,28 @@ PALETTE = {
 _RAG_COLOURS = alt.Scale(domain=["green", "amber", "red", "grey"], range=["#2e7d32", "#f9a825", "#c62828", "#9e9e9e"])
 
 
-def _to_status(metrics: ProjectMetrics) -> pd.DataFrame:
+def _months(metrics: ProjectMetrics) -> pd.DataFrame:
+    """The monthly series a time chart draws: every month, or for a plan longer than
+    :data:`~.limits.MAX_CHART_MONTHS` every k-th month (k as small as fits), always with
+    the first, the status and the last month."""
     v = metrics.series.values
+    n = len(v)
+    if n <= limits.MAX_CHART_MONTHS:
+        return v
+    step = -(-n // (limits.MAX_CHART_MONTHS - 2))
+    keep = (np.arange(n) % step == 0) | (v[C.MONTH] == pd.Timestamp(metrics.status_month)).to_numpy()
+    keep[-1] = True
+    return v.iloc[np.flatnonzero(keep)]
+
+
+def _to_status(metrics: ProjectMetrics) -> pd.DataFrame:
+    v = _months(metrics)
     return v[v[C.MONTH] <= pd.Timestamp(metrics.status_month)]
 
 
 def s_curve(metrics: ProjectMetrics, width: int = 640, height: int = 260) -> AnyChart:
     """Cumulative PV, EV and AC by month, with the EAC projection (dashed) to the finish."""
-    v = metrics.series.values
+    v = _months(metrics)
     frames = [pd.DataFrame({C.MONTH: v[C.MONTH], "measure": "PV (planned)", "value": v[g.PV]})]
     done = _to_status(metrics)
     for key, label in ((g.EV, "EV (earned)"), (g.AC, "AC (actual)")):

@@ -11,7 +11,7 @@ where the full list is (the metrics CSV files, or the workbook). Lists of at mos
 N + 1 rows are shown whole, in their usual order, exactly as before.
 
 Charts have a bounded height (:data:`MAX_CHART_HEIGHT` pixels of plot area), so a
-chart always fits on one page.
+chart always fits on one page, and a bounded number of points per line.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ __all__ = [
     "CATEGORY_TABLE_ROWS",
     "CHANGE_LOG_ROWS",
     "MAX_CHART_HEIGHT",
+    "MAX_CHART_MONTHS",
     "MILESTONE_ROWS",
     "PORTFOLIO_MILESTONE_ROWS",
     "WARNING_ROWS",
@@ -56,6 +57,9 @@ WARNING_ROWS: Final = 50
 """Data-quality section: the first N warnings; ``pmoreports template check`` lists all."""
 PORTFOLIO_MILESTONE_ROWS: Final = 25
 """Portfolio summary: the N soonest milestones due in the next months."""
+MAX_CHART_MONTHS: Final = 600
+"""Time charts (S-curve, index trend): at most this many points per line (50 years of
+months); a longer plan is drawn every k-th month, with its status and last month."""
 MAX_CHART_HEIGHT: Final = 600
 """Largest plot height of any chart, in pixels (a chart's title, legend and axes add
 about 100 px; an A4 or Letter page's content box is about 900 px tall)."""
