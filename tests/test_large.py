@@ -63,6 +63,7 @@ def large_spec(n_wbs: int, *, months: int = 36, categories: int = 3, project_id:
     early enough that most elements are under way at the demo period)."""
     start = DEMO_PERIOD.replace(year=DEMO_PERIOD.year - 2)
     names = ("Labour", "Contractors", "Materials", "Equipment", "Software", "Travel")
+    names += tuple(f"Cost category {i + 1}" for i in range(len(names), categories))
     return dataclasses.replace(
         DEMO_PROJECTS[4],
         project_id=project_id,
@@ -164,41 +165,52 @@ def others_count(label: str) -> int:
 # -- independent sums from the generated data ---------------------------------------------------
 
 
-def element_figures(data: ProjectData) -> pd.DataFrame:
-    """Per WBS element, straight from the data frames: PV and AC to the status month,
-    BAC, EV (BAC x last percent complete up to the status month)."""
+def figures_by(data: ProjectData, by: str = C.WBS) -> pd.DataFrame:
+    """Per WBS element or cost category, straight from the data frames: PV and AC to the
+    status month, BAC, EV (BAC of each element x category x its element's last percent
+    complete up to the status month) and VAC at the cost-trend EAC (BAC / CPI)."""
     status = pd.Timestamp(data.info.status_date)
     b, a, p = data.budget, data.actuals, data.progress
-    out = pd.DataFrame(
+    keys = [C.WBS, C.CATEGORY]
+    grain = pd.DataFrame(
         {
-            "bac": b.groupby(C.WBS)[C.VALUE].sum(),
-            "pv": b[b[C.MONTH] <= status].groupby(C.WBS)[C.VALUE].sum(),
-            "ac": a[a[C.MONTH] <= status].groupby(C.WBS)[C.VALUE].sum(),
+            "bac": b.groupby(keys)[C.VALUE].sum(),
+            "pv": b[b[C.MONTH] <= status].groupby(keys)[C.VALUE].sum(),
+            "ac": a[a[C.MONTH] <= status].groupby(keys)[C.VALUE].sum(),
         }
     ).fillna(0.0)
     done = p[p[C.MONTH] <= status].sort_values(C.MONTH).groupby(C.WBS)[C.VALUE].last()
-    out["ev"] = out["bac"] * done.reindex(out.index).fillna(0.0)
+    grain["ev"] = grain["bac"] * done.reindex(grain.index.get_level_values(C.WBS)).fillna(0.0).to_numpy()
+    out = grain.groupby(level=by).sum()
     out["vac"] = out["bac"] - out["bac"] * out["ac"] / out["ev"].where(out["ev"] > 0)
     return out
 
 
-def check_cost_table(report: ProjectReport, figures: pd.DataFrame) -> None:
-    """The WBS cost table: at most N + 1 element rows; Others = sums; rows add up to Total."""
-    caption, rows = table_rows(str(report.cost_table("wbs").data))
+def _section(by: str) -> tuple[int, int, str, str]:
+    """Table rows, chart bars, noun and CSV file of the cost sections by ``by``."""
+    if by == C.WBS:
+        return limits.WBS_TABLE_ROWS, limits.WBS_CHART_BARS, "elements", "cost_by_wbs.csv"
+    return limits.CATEGORY_TABLE_ROWS, limits.CATEGORY_CHART_BARS, "categories", "cost_by_category.csv"
+
+
+def check_cost_table(report: ProjectReport, figures: pd.DataFrame, by: str = C.WBS) -> None:
+    """A cost table: at most N + 1 rows; Others = sums; rows add up to the Total."""
+    caption, rows = table_rows(str(report.cost_table(by).data))
     *body, total = rows
-    n, count = limits.WBS_TABLE_ROWS, len(figures)
+    (n, _, noun, csv), count = _section(by), len(figures)
     assert total[0] == "Total"
     if count <= n + 1:
-        assert [r[0] for r in body] == list(report.metrics.cost_by_wbs.values[C.WBS])
+        metrics_table = report.metrics.cost_by_wbs if by == C.WBS else report.metrics.cost_by_category
+        assert [r[0] for r in body] == list(metrics_table.values[by])
         assert "Others" not in caption
         return
     *shown, others = body
     assert len(shown) == n and others_count(others[0]) == count - n
-    assert f"Showing {n} of {count:,} elements" in caption and "cost_by_wbs.csv" in caption
+    assert f"Showing {n} of {count:,} {noun}" in caption and csv in caption
     names = [r[0] for r in shown]
     ranked = figures["vac"].abs().fillna(-1).sort_values(ascending=False, kind="stable")
     cutoff = ranked[names].min()
-    assert (ranked.drop(names) <= cutoff + 1e-6).all(), "a larger |VAC| element is hidden in Others"
+    assert (ranked.drop(names) <= cutoff + 1e-6).all(), "a larger |VAC| row is hidden in Others"
     rest = figures.drop(names)
     for col, key in ((1, "pv"), (2, "ac"), (4, "ev"), (6, "bac")):
         assert money(others[col]) == pytest.approx(rest[key].sum(), abs=0.51)
@@ -209,28 +221,31 @@ def check_cost_table(report: ProjectReport, figures: pd.DataFrame) -> None:
         return
     cpi = rest["ev"].sum() / rest["ac"].sum()
     assert others[5] == f"{cpi:.2f}"
+    if cpi == 0:  # no work earned yet: no cost-trend forecast
+        assert others[7] == others[8] == "n/a"
+        return
     assert money(others[7]) == pytest.approx(rest["bac"].sum() / cpi, abs=0.51)
     assert money(others[8]) == pytest.approx(rest["bac"].sum() - rest["bac"].sum() / cpi, abs=0.51)
 
 
-def check_wbs_chart(report: ProjectReport, figures: pd.DataFrame) -> None:
-    """The WBS chart: at most N + 1 bar groups (top N by BAC + Others = sums), bounded height."""
-    spec = report.cost_chart("wbs").to_dict()
+def check_cost_chart(report: ProjectReport, figures: pd.DataFrame, by: str = C.WBS) -> None:
+    """A cost chart: at most N + 1 bar groups (top N by BAC + Others = sums), bounded height."""
+    spec = report.cost_chart(by).to_dict()
     assert spec["height"] <= limits.MAX_CHART_HEIGHT
     (values,) = spec["datasets"].values()
-    frame = pd.DataFrame(values).pivot(index=C.WBS, columns="measure", values="value")
-    n = limits.WBS_CHART_BARS
+    frame = pd.DataFrame(values).pivot(index=by, columns="measure", values="value")
+    _, n, noun, csv = _section(by)
     if len(figures) <= n + 1:
         assert set(frame.index) == set(figures.index)
         return
-    label = limits.others_label(len(figures) - n, "elements")
+    label = limits.others_label(len(figures) - n, noun)
     assert len(frame) == n + 1 and label in frame.index
     top = figures["bac"].sort_values(ascending=False, kind="stable").index[:n]
     assert set(frame.index) - {label} == set(top)
     rest = figures.drop(top)
     for measure, key in (("Budget to date (PV)", "pv"), ("Earned (EV)", "ev"), ("Actual (AC)", "ac")):
         assert frame.loc[label, measure] == pytest.approx(rest[key].sum(), abs=0.01)
-    assert "cost_by_wbs.csv" in json.dumps(spec["title"])
+    assert csv in json.dumps(spec["title"])
 
 
 def check_lists(report: ProjectReport) -> None:
@@ -279,26 +294,30 @@ def check_lists(report: ProjectReport) -> None:
 # -- property tests: generated projects, no kernel ----------------------------------------------
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    n_wbs=st.integers(1, 90),
-    categories=st.integers(1, 4),
+    shape=st.one_of(
+        st.tuples(st.integers(1, 90), st.integers(1, 4)),  # many WBS elements
+        st.tuples(st.integers(1, 4), st.integers(5, 45)),  # many cost categories
+    ),
     months=st.integers(12, 40),
     lists=st.tuples(st.integers(0, 45), st.integers(0, 45), st.integers(0, 45)),
     seed=st.integers(0, 2**31),
 )
 def test_sections_of_generated_projects_are_bounded_and_add_up(
-    n_wbs: int, categories: int, months: int, lists: tuple[int, int, int], seed: int
+    shape: tuple[int, int], months: int, lists: tuple[int, int, int], seed: int
 ) -> None:
+    n_wbs, categories = shape
     rng = np.random.default_rng(seed)
     data = build_demo_project(large_spec(n_wbs, months=months, categories=categories), seed=seed)
     long_lists(data, rng, *lists)
     report = report_of(data)
-    figures = element_figures(data)
-    check_cost_table(report, figures)
-    check_wbs_chart(report, figures)
+    for by in (C.WBS, C.CATEGORY):
+        figures = figures_by(data, by)
+        check_cost_table(report, figures, by)
+        check_cost_chart(report, figures, by)
     check_lists(report)
-    for chart in (report.cost_chart("category"), report.s_curve(), report.index_trend(), report.risk_heatmap()):
+    for chart in (report.s_curve(), report.index_trend(), report.risk_heatmap()):
         assert chart.to_dict()["height"] <= limits.MAX_CHART_HEIGHT
 
 
@@ -504,6 +523,9 @@ def test_large_run_pdf_shows_the_rows_and_every_drawing_stays_on_its_page(large_
         first_column = re.sub(r"\s+", "", "".join(_first_column_text(p) for p in pdf.pages))
         for name in expected:
             assert re.sub(r"\s+", "", name) in first_column, f"{name!r} missing from the PDF's cost table"
+        others = rows[-2]
+        assert others[0].startswith("Others (")
+        assert "".join(others[1:]) in folded, "the Others row's figures are not in the PDF (in HTML order)"
         assert limits.others_label(N_WBS - limits.WBS_CHART_BARS, "elements").replace(" ", "") in folded
         for page in pdf.pages:
             assert not outside_content(page), f"page {page.page_number}: {outside_content(page)[:5]}"
