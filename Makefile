@@ -35,6 +35,7 @@ bench:
 	$(PY) bench/bench_metrics.py
 	$(PY) bench/bench_run.py
 	$(PY) bench/bench_batch.py
+	$(PY) bench/bench_large.py
 
 ## Rewrite the committed blank template, demo workbooks and params from the generators.
 regenerate:

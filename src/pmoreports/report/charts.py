@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import cast
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from ..metrics import glossary as g
 from ..metrics.project import ProjectMetrics
 from ..workbook import columns as C
+from . import limits
 
 __all__ = ["AnyChart", "budget_vs_actual", "index_trend", "quadrant", "risk_heatmap", "s_curve"]
 
@@ -30,14 +32,28 @@ PALETTE = {
 _RAG_COLOURS = alt.Scale(domain=["green", "amber", "red", "grey"], range=["#2e7d32", "#f9a825", "#c62828", "#9e9e9e"])
 
 
-def _to_status(metrics: ProjectMetrics) -> pd.DataFrame:
+def _months(metrics: ProjectMetrics) -> pd.DataFrame:
+    """The monthly series a time chart draws: every month, or for a plan longer than
+    :data:`~.limits.MAX_CHART_MONTHS` every k-th month (k as small as fits), always with
+    the first, the status and the last month."""
     v = metrics.series.values
+    n = len(v)
+    if n <= limits.MAX_CHART_MONTHS:
+        return v
+    step = -(-n // (limits.MAX_CHART_MONTHS - 2))
+    keep = (np.arange(n) % step == 0) | (v[C.MONTH] == pd.Timestamp(metrics.status_month)).to_numpy()
+    keep[-1] = True
+    return v.iloc[np.flatnonzero(keep)]
+
+
+def _to_status(metrics: ProjectMetrics) -> pd.DataFrame:
+    v = _months(metrics)
     return v[v[C.MONTH] <= pd.Timestamp(metrics.status_month)]
 
 
 def s_curve(metrics: ProjectMetrics, width: int = 640, height: int = 260) -> AnyChart:
     """Cumulative PV, EV and AC by month, with the EAC projection (dashed) to the finish."""
-    v = metrics.series.values
+    v = _months(metrics)
     frames = [pd.DataFrame({C.MONTH: v[C.MONTH], "measure": "PV (planned)", "value": v[g.PV]})]
     done = _to_status(metrics)
     for key, label in ((g.EV, "EV (earned)"), (g.AC, "AC (actual)")):
@@ -74,7 +90,7 @@ def s_curve(metrics: ProjectMetrics, width: int = 640, height: int = 260) -> Any
     if bac:
         rule = pd.DataFrame({"value": [bac], "label": [f"BAC {bac:,.0f}"]})
         layers.append(alt.Chart(rule).mark_rule(color="#7f7f7f", strokeDash=[2, 2]).encode(y="value:Q"))
-    return alt.layer(*layers).properties(width=width, height=height, title="S-curve: cumulative cost")
+    return alt.layer(*layers).properties(width=width, height=_bounded(height), title="S-curve: cumulative cost")
 
 
 def _eac_projection(metrics: ProjectMetrics) -> pd.DataFrame | None:
@@ -126,20 +142,28 @@ def index_trend(metrics: ProjectMetrics, width: int = 640, height: int = 200) ->
         }
     )
     rule = alt.Chart(rules).mark_rule(color="#9e9e9e", strokeDash=[2, 2]).encode(y="value:Q")
-    return alt.layer(lines, rule).properties(width=width, height=height, title="Performance indices")
+    return alt.layer(lines, rule).properties(width=width, height=_bounded(height), title="Performance indices")
 
 
 def budget_vs_actual(metrics: ProjectMetrics, by: str, width: int = 640, height: int | None = None) -> AnyChart:
-    """Budget to date, earned value and actual cost to date per cost category or WBS element."""
+    """Budget to date, earned value and actual cost to date per cost category or WBS element.
+
+    A long list shows the :data:`~.limits.WBS_CHART_BARS` (or ``CATEGORY_CHART_BARS``)
+    largest by BAC, largest first, and one "Others (k elements)" bar group whose values
+    are the sums of the rest (subtitle says so), so the chart's height stays bounded.
+    """
     table = (metrics.cost_by_category if by == C.CATEGORY else metrics.cost_by_wbs).values
     names = {
         g.BUDGET_TO_DATE: "Budget to date (PV)",
         g.EV: "Earned (EV)",
         g.ACTUAL_TO_DATE: "Actual (AC)",
     }
+    table, subtitle = _top_by_bac(table, by, list(names))
     long = table.melt(id_vars=[by], value_vars=list(names), var_name="measure", value_name="value")
     long["measure"] = long["measure"].map(names)
     rows = max(len(table), 1)
+    text = f"Budget vs actual by {'cost category' if by == C.CATEGORY else 'WBS element'}"
+    title = alt.TitleParams(text, subtitle=subtitle) if subtitle else text
     chart = (
         alt.Chart(long)
         .mark_bar()
@@ -155,13 +179,35 @@ def budget_vs_actual(metrics: ProjectMetrics, by: str, width: int = 640, height:
             ),
             tooltip=[f"{by}:N", "measure:N", alt.Tooltip("value:Q", format=",.0f")],
         )
-        .properties(
-            width=width,
-            height=height or 30 * rows + 20,
-            title=f"Budget vs actual by {'cost category' if by == C.CATEGORY else 'WBS element'}",
-        )
+        .properties(width=width, height=_bounded(height or 30 * rows + 20), title=title)
     )
     return cast(alt.Chart, chart)
+
+
+def _top_by_bac(table: pd.DataFrame, by: str, measures: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """The rows a budget-vs-actual chart shows (see :func:`budget_vs_actual`) and the
+    subtitle lines that explain the cut (none when every row is shown)."""
+    n, noun, csv = (
+        (limits.CATEGORY_CHART_BARS, "categories", "cost_by_category.csv")
+        if by == C.CATEGORY
+        else (limits.WBS_CHART_BARS, "elements", "cost_by_wbs.csv")
+    )
+    split = limits.split_rows(table[[g.BAC]], n, ascending=[False])
+    if not split.cut:
+        return table, []
+    shown = table.iloc[split.shown][[by, *measures]]
+    rest = table.iloc[split.others][measures].sum()
+    others = pd.DataFrame([{by: limits.others_label(len(split.others), noun), **rest.to_dict()}])
+    subtitle = [
+        f"The {n} largest of {split.total:,} {noun} by BAC; the other {len(split.others):,} are summed in Others.",
+        f"All {noun}: {csv}",
+    ]
+    return pd.concat([shown, others], ignore_index=True), subtitle
+
+
+def _bounded(height: int) -> int:
+    """A plot height in pixels, at most :data:`~.limits.MAX_CHART_HEIGHT` (one page)."""
+    return min(height, limits.MAX_CHART_HEIGHT)
 
 
 def risk_heatmap(metrics: ProjectMetrics, size: int = 220) -> AnyChart:
@@ -187,7 +233,7 @@ def risk_heatmap(metrics: ProjectMetrics, size: int = 220) -> AnyChart:
     text = base.mark_text(fontSize=14, fontWeight="bold").encode(
         text=alt.condition(alt.datum.risks > 0, "risks:Q", alt.value(""))
     )
-    return alt.layer(rect, text).properties(width=size, height=size, title="Open risks: probability x impact")
+    return alt.layer(rect, text).properties(width=size, height=_bounded(size), title="Open risks: probability x impact")
 
 
 def quadrant(table: pd.DataFrame, width: int = 520, height: int = 360) -> AnyChart:
@@ -222,5 +268,5 @@ def quadrant(table: pd.DataFrame, width: int = 520, height: int = 360) -> AnyCha
     vline = alt.Chart(ones).mark_rule(color="#9e9e9e").encode(x="v:Q")
     hline = alt.Chart(ones).mark_rule(color="#9e9e9e").encode(y="v:Q")
     return alt.layer(vline, hline, points, labels).properties(
-        width=width, height=height, title="Cost vs schedule performance (bubble size = BAC)"
+        width=width, height=_bounded(height), title="Cost vs schedule performance (bubble size = BAC)"
     )

@@ -27,7 +27,7 @@ from ..metrics import glossary as g
 from ..metrics.evm import finite_float, portfolio_evm
 from ..workbook import columns as C
 from ..workbook.schema import SCHEMA
-from . import charts
+from . import charts, limits
 from ._format import NA, esc, fmt_date, fmt_index, fmt_money, fmt_pct, html_table, rag_badge
 from ._yaml import load_yaml
 from .charts_display import set_static
@@ -370,6 +370,8 @@ class PortfolioReport:
                 if when is not None and start < when <= end and r.get("milestone_status") != "done":
                     rows.append((when, pid, r))
         rows.sort(key=lambda x: (x[0], x[1]))
+        n = limits.PORTFOLIO_MILESTONE_ROWS
+        shown, rest = (rows, []) if len(rows) <= n + 1 else (rows[:n], rows[n:])
         body = [
             [
                 esc(fmt_date(w)),
@@ -379,10 +381,21 @@ class PortfolioReport:
                 esc(NA if r.get("slippage_days") is None else f"{r['slippage_days']:+.0f}"),
                 esc(str(r.get("milestone_status", "")).upper()),
             ]
-            for w, pid, r in rows
+            for w, pid, r in shown
         ]
         if not body:
             return _html(f"<p>No milestones due before {end:%Y-%m-%d}.</p>")
+        caption = ""
+        if rest:
+            ids = sorted({pid for _, pid, _ in rest})
+            projects = ", ".join(ids) if len(ids) <= 3 else f"{len(ids)} projects"
+            label = limits.others_label(len(rest), "milestones")
+            dates = f"{fmt_date(rest[0][0])} to {fmt_date(rest[-1][0])}"
+            body.append([esc(dates), esc(projects), f"<em>{esc(label)}</em>", "", "", ""])
+            caption = (
+                f"The {n} soonest of {len(rows):,} milestones due; the others are counted in the last row "
+                "(each project's milestones.csv lists them all)"
+            )
         return _html(
             html_table(
                 [
@@ -395,6 +408,7 @@ class PortfolioReport:
                 ],
                 body,
                 numeric=[False, False, False, False, True, False],
+                caption=caption,
             )
         )
 

@@ -15,17 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from IPython.core.display import HTML
 
 from ..metrics import glossary as g
-from ..metrics.evm import EAC_METHODS, Metric, finite_float
+from ..metrics.costs import cost_table
+from ..metrics.evm import EAC_METHODS, Curves, Metric, Table, evm_series, finite_float, project_curves
+from ..metrics.milestones import AT_RISK, DONE, EFFECTIVE_DATE, LATE, ON_TRACK
 from ..metrics.project import ProjectMetrics, project_metrics
+from ..metrics.risks import OPEN
 from ..workbook import columns as C
 from ..workbook.model import ProjectData
 from ..workbook.reader import read_workbook
 from ..workbook.schema import SCHEMA
-from . import charts
+from . import charts, limits
 from ._format import (
     NA,
     esc,
@@ -186,9 +190,16 @@ class ProjectReport:
         return charts.budget_vs_actual(self.metrics, by, self.params.chart_width)
 
     def cost_table(self, by: str = C.CATEGORY) -> HTML:
-        """Budget vs actual to date and at completion, by category or WBS element."""
-        table = (self.metrics.cost_by_category if by == C.CATEGORY else self.metrics.cost_by_wbs).values
+        """Budget vs actual to date and at completion, by category or WBS element.
+
+        A long list shows the :data:`~.limits.WBS_TABLE_ROWS` (``CATEGORY_TABLE_ROWS``)
+        rows with the largest |VAC| (then BAC), largest first, and one "Others" row for
+        the rest: its amounts are the sums, its CPI, EAC and VAC are computed from the
+        summed curves as for any roll-up (see :func:`_rolled_up`).
+        """
+        metrics_table = self.metrics.cost_by_category if by == C.CATEGORY else self.metrics.cost_by_wbs
         label = "Cost category" if by == C.CATEGORY else "WBS element"
+        table, cut = self._cost_rows(metrics_table.values, by)
         heads = [
             label,
             "Budget to date",
@@ -202,7 +213,7 @@ class ProjectReport:
         ]
         rows = [
             [
-                esc(r[by]),
+                _label_html(r[by], others=cut.others and i == len(table) - 1),
                 self._money(r[g.BUDGET_TO_DATE]),
                 self._money(r[g.ACTUAL_TO_DATE]),
                 self._money(r[g.SPEND_VARIANCE], signed=True),
@@ -212,7 +223,7 @@ class ProjectReport:
                 self._money(r[g.EAC]),
                 self._money(r[g.VAC], signed=True),
             ]
-            for _, r in table.iterrows()
+            for i, (_, r) in enumerate(table.iterrows())
         ]
         total = self.metrics.status
         rows.append(
@@ -228,7 +239,28 @@ class ProjectReport:
                 self._money(total[g.VAC].value, signed=True),
             ]
         )
-        return _html(html_table(heads, rows, numeric=[False] + [True] * 8, caption=self._caption))
+        caption = self._caption + cut.note
+        return _html(html_table(heads, rows, numeric=[False] + [True] * 8, caption=caption))
+
+    def _cost_rows(self, table: pd.DataFrame, by: str) -> tuple[pd.DataFrame, _Cut]:
+        """The rows of a cost table (see :meth:`cost_table`) and the caption's note."""
+        n, noun, csv = (
+            (limits.CATEGORY_TABLE_ROWS, "categories", "cost_by_category.csv")
+            if by == C.CATEGORY
+            else (limits.WBS_TABLE_ROWS, "elements", "cost_by_wbs.csv")
+        )
+        keys = pd.DataFrame({"vac": table[g.VAC].abs(), "bac": table[g.BAC]})
+        split = limits.split_rows(keys, n, ascending=[False, False])
+        if not split.cut:
+            return table, _Cut()
+        label = limits.others_label(len(split.others), noun)
+        others = _rolled_up(self.data, by, list(table[by].iloc[split.others]), label, self.metrics.eac_method)
+        rows = pd.concat([table.iloc[split.shown], others.values], ignore_index=True)
+        text = (
+            f". Showing {n} of {split.total:,} {noun}, largest |VAC| first; Others sums the other "
+            f"{len(split.others):,} (its CPI, EAC and VAC computed from the sums). All {noun}: {csv}"
+        )
+        return rows, _Cut(text, others=True)
 
     def forecast_table(self) -> HTML:
         """Every EAC method side by side, with ETC, VAC and the TCPI needed to hit it."""
@@ -264,10 +296,16 @@ class ProjectReport:
         return _html(table + extra)
 
     def milestones_table(self) -> HTML:
-        """Milestones with baseline, forecast/actual date, slippage in days and status."""
+        """Milestones with baseline, forecast/actual date, slippage in days and status.
+
+        A long list shows the :data:`~.limits.MILESTONE_ROWS` that matter most (late,
+        then at risk, then the next due, then the most recently done) and one "Others"
+        row counting the rest by status.
+        """
         t = self.metrics.milestones
         if t.empty:
             return _html("<p>No milestones in the workbook.</p>")
+        split = _milestone_split(t)
         rows = [
             [
                 esc(r[C.MILESTONE]),
@@ -277,8 +315,18 @@ class ProjectReport:
                 esc(NA if pd.isna(r["slippage_days"]) else f"{r['slippage_days']:+.0f}"),
                 _status_badge(str(r["milestone_status"])),
             ]
-            for _, r in t.iterrows()
+            for _, r in t.iloc[split.shown].iterrows()
         ]
+        caption = ""
+        if split.cut:
+            rest = t.iloc[split.others]["milestone_status"].astype(str).value_counts()
+            counts = ", ".join(f"{k:,} {s}" for s, k in rest.items())
+            label = limits.others_label(len(split.others), "milestones")
+            rows.append([_label_html(label, others=True), "", "", "", "", esc(counts)])
+            caption = (
+                f"Showing {len(split.shown)} of {split.total:,} milestones: late, then at risk, then the "
+                f"next due, then the most recently done. All milestones: milestones.csv"
+            )
         return _html(
             html_table(
                 [
@@ -288,6 +336,7 @@ class ProjectReport:
                 ],
                 rows,
                 numeric=[False, False, False, False, True, False],
+                caption=caption,
             )
         )
 
@@ -296,7 +345,12 @@ class ProjectReport:
         return charts.risk_heatmap(self.metrics)
 
     def risks_table(self) -> HTML:
-        """Top risks by expected value, and exposure against contingency."""
+        """Top risks by expected value, and exposure against contingency.
+
+        When more risks are open than the report lists (``metrics.top_risks``), one
+        "Others" row sums the cost impact and expected value of the rest, so the
+        expected values add up to the open exposure.
+        """
         top = self.metrics.top_risks
         rows = [
             [
@@ -311,6 +365,28 @@ class ProjectReport:
             ]
             for _, r in top.iterrows()
         ]
+        register = self.metrics.risk_register
+        open_risks = register[(register[C.STATUS] == OPEN).fillna(False).to_numpy(dtype=bool)]
+        rest = open_risks[~open_risks[C.RISK_ID].isin(top[C.RISK_ID])]
+        caption = self._caption
+        if rows and len(rest):
+            label = limits.others_label(len(rest), "open risks", one="open risk")
+            rows.append(
+                [
+                    "",
+                    _label_html(label, others=True),
+                    "",
+                    "",
+                    self._money(rest[C.COST_IMPACT].sum()),
+                    self._money(rest["expected_value"].sum()),
+                    "",
+                    "",
+                ]
+            )
+            caption += (
+                f". Showing the {len(top)} largest of {len(open_risks):,} open risks by expected value; "
+                "Others sums the rest. All risks: risks.csv"
+            )
         table = (
             html_table(
                 [
@@ -323,7 +399,7 @@ class ProjectReport:
                 ],
                 rows,
                 numeric=[False, False, False, True, True, True, False, False],
-                caption=self._caption,
+                caption=caption,
             )
             if rows
             else ("<p>No open risks.</p>")
@@ -351,6 +427,8 @@ class ProjectReport:
             caption=self._caption,
         )
         log = self.data.changes
+        ranks = pd.DataFrame({"cost": pd.to_numeric(log[C.COST_IMPACT], errors="coerce").abs()})
+        split = limits.split_rows(ranks, limits.CHANGE_LOG_ROWS, ascending=[False])
         log_rows = [
             [
                 esc(r[C.CHANGE_ID]),
@@ -360,14 +438,23 @@ class ProjectReport:
                 esc(r[C.STATUS]),
                 self._money(r[C.COST_IMPACT], signed=True),
             ]
-            for _, r in log.iterrows()
+            for _, r in log.iloc[split.shown].iterrows()
         ]
+        log_caption = self._caption_for("Change log, amounts")
+        if split.cut:
+            rest = pd.to_numeric(log[C.COST_IMPACT].iloc[split.others], errors="coerce").sum()
+            label = limits.others_label(len(split.others), "changes")
+            log_rows.append(["", "", _label_html(label, others=True), "", "", self._money(rest, signed=True)])
+            log_caption += (
+                f". Showing the {len(split.shown)} of {split.total:,} changes with the largest cost impact "
+                f"(either sign); Others sums the rest. All changes: the workbook's {_CHANGES.name} sheet"
+            )
         detail = (
             html_table(
                 [_CHANGES.header(k) for k in (C.CHANGE_ID, C.RAISED, C.TITLE, C.TYPE, C.STATUS, C.COST_IMPACT)],
                 log_rows,
                 numeric=[False, False, False, False, False, True],
-                caption=self._caption_for("Change log, amounts"),
+                caption=log_caption,
             )
             if log_rows
             else ""
@@ -433,17 +520,25 @@ class ProjectReport:
         return _html(table + note + flow_table)
 
     def data_quality(self) -> HTML:
-        """Warnings found in the workbook (suspicious but legal data)."""
+        """Warnings found in the workbook (suspicious but legal data).
+
+        At most :data:`~.limits.WARNING_ROWS` are listed, then how many more there are.
+        """
         warnings = self.data.warnings
         if not warnings:
             return _html('<p class="pmo-note">No data-quality warnings: the workbook passed every check.</p>')
+        shown = warnings[: limits.WARNING_ROWS]
         items = "".join(
-            f"<li><code>{esc(w.sheet)}!{esc(w.cell)}</code> {esc(w.describe().split(': ', 1)[-1])}</li>"
-            for w in warnings
+            f"<li><code>{esc(w.sheet)}!{esc(w.cell)}</code> {esc(w.describe().split(': ', 1)[-1])}</li>" for w in shown
         )
+        name = Path(self.data.source).name
+        if len(warnings) > len(shown):
+            items += (
+                f"<li>... and {len(warnings) - len(shown):,} more: "
+                f"<code>pmoreports template check {esc(name)}</code> lists them all.</li>"
+            )
         return _html(
-            f'<div class="pmo-warning"><p>{len(warnings)} warning(s) in '
-            f"{esc(Path(self.data.source).name)}:</p><ul>{items}</ul></div>"
+            f'<div class="pmo-warning"><p>{len(warnings):,} warning(s) in {esc(name)}:</p><ul>{items}</ul></div>'
         )
 
     def glossary(self) -> HTML:
@@ -466,6 +561,58 @@ class ProjectReport:
         )
         rows = [[esc(e.name), esc(e.formula), esc(e.good)] for e in (g.explain(k) for k in keys)]
         return _html(html_table(["Metric", "Formula", "What good looks like"], rows, numeric=[False] * 3))
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """How a section cut a long list: the caption's note and whether the last row is
+    the "Others" row."""
+
+    note: str = ""
+    others: bool = False
+
+
+def _label_html(text: Any, *, others: bool = False) -> str:
+    """A row label cell: escaped text, in italics for the "Others" row."""
+    return f"<em>{esc(text)}</em>" if others else esc(text)
+
+
+def _rolled_up(data: ProjectData, by: str, members: list[str], label: str, eac_method: str) -> Table:
+    """The budget-vs-actual row (:func:`~pmoreports.metrics.costs.cost_table`) of the
+    ``by`` values ``members`` taken together, keyed ``label``.
+
+    As for any roll-up, the members' cumulative PV, EV and AC curves are summed first and
+    every index and forecast is computed from the sums (never averaged). The bottom-up
+    ETC (WBS only) is the sum of the members' ETCs, members without a forecast counting
+    their remaining budget (as for the project total); undefined when none has one.
+    """
+    curves = project_curves(data, (by,))
+    mask = curves.keys[by].isin(members).to_numpy()
+    etc = None
+    if curves.etc is not None:
+        given = curves.etc[mask]
+        remaining = np.maximum(curves.pv[mask, -1] - curves.ev[mask, curves.status_index], 0.0)
+        etc = np.array([np.nan if np.isnan(given).all() else float(np.where(np.isnan(given), remaining, given).sum())])
+    rolled = Curves(
+        pd.DataFrame({by: [label]}),
+        curves.months,
+        curves.pv[mask].sum(axis=0, keepdims=True),
+        curves.ev[mask].sum(axis=0, keepdims=True),
+        curves.ac[mask].sum(axis=0, keepdims=True),
+        curves.status_index,
+        etc,
+    )
+    return cost_table(evm_series(rolled, eac_method=eac_method, only_status=True), by)
+
+
+def _milestone_split(table: pd.DataFrame) -> limits.Split:
+    """Milestones a report lists (see :meth:`ProjectReport.milestones_table`)."""
+    status = table["milestone_status"].astype(str)
+    priority = status.map({LATE: 0, AT_RISK: 1, ON_TRACK: 2, DONE: 3}).fillna(2)
+    when = pd.to_datetime(table[EFFECTIVE_DATE]).astype("int64").astype(float)
+    when = when.where(table[EFFECTIVE_DATE].notna())
+    keys = pd.DataFrame({"priority": priority, "when": when.where(status != DONE, -when)})
+    return limits.split_rows(keys, limits.MILESTONE_ROWS, ascending=[True, True])
 
 
 def _sub(a: float | None, b: float | None) -> float | None:
