@@ -16,6 +16,7 @@ __all__ = [
     "TemplateVersionError",
     "UnreadableWorkbookError",
     "WorkbookError",
+    "WorkbookKindError",
     "shown",
 ]
 
@@ -98,6 +99,11 @@ class UnreadableWorkbookError(PmoError):
 
 class TemplateVersionError(UnreadableWorkbookError):
     """The workbook was made from a template version this kit cannot read."""
+
+
+class WorkbookKindError(PmoError):
+    """A workbook of one template kind (e.g. a risk register) was given where another is needed
+    (a status report needs the full project workbook)."""
 
 
 class ParamsError(PmoError):

@@ -36,9 +36,12 @@ __all__ = [
     "CONTINGENCY",
     "CONTINGENCY_MINUS_EXPOSURE",
     "CONTINGENCY_REMAINING",
+    "CONTRACT_VALUE",
+    "CONTRACT_ZERO",
     "COST_ZERO",
     "COUNT",
     "CPI",
+    "CUSTOMER_SATISFACTION",
     "CV",
     "CV_PCT",
     "DATE",
@@ -62,6 +65,10 @@ __all__ = [
     "FORECAST_FINISH",
     "FRACTION",
     "GLOSSARY",
+    "GROSS_MARGIN_BUDGET",
+    "GROSS_MARGIN_BUDGET_PCT",
+    "GROSS_MARGIN_EAC",
+    "GROSS_MARGIN_EAC_PCT",
     "IEAC_T",
     "INDEX",
     "IRR",
@@ -98,6 +105,7 @@ __all__ = [
     "REJECTED_CHANGES_COST",
     "REMAINING_BUDGET",
     "ROI",
+    "SCORE",
     "SLIPPAGE_DAYS",
     "SPEND_VARIANCE",
     "SPEND_VARIANCE_PCT",
@@ -108,6 +116,7 @@ __all__ = [
     "SV_T",
     "TCPI_BAC",
     "TCPI_EAC",
+    "TEAM_SATISFACTION",
     "TOTAL_BENEFITS",
     "TOTAL_COSTS",
     "TSPI",
@@ -133,6 +142,8 @@ DAYS: Final = "days"
 YEARS: Final = "years"
 COUNT: Final = "count"
 DATE: Final = "date"
+SCORE: Final = "score"
+"""A survey score on the project's satisfaction scale (e.g. 4.2 on 1-5)."""
 
 # --- earned value metric keys (= series column names) ------------------------
 PV: Final = "pv"
@@ -200,6 +211,13 @@ OPEN_RISKS: Final = "open_risks"
 TOTAL_BENEFITS: Final = "total_benefits"
 TOTAL_COSTS: Final = "total_costs"
 DISCOUNT_RATE: Final = "discount_rate"
+CONTRACT_VALUE: Final = "contract_value"
+GROSS_MARGIN_BUDGET: Final = "gross_margin_budget"
+GROSS_MARGIN_BUDGET_PCT: Final = "gross_margin_budget_pct"
+GROSS_MARGIN_EAC: Final = "gross_margin_eac"
+GROSS_MARGIN_EAC_PCT: Final = "gross_margin_eac_pct"
+CUSTOMER_SATISFACTION: Final = "customer_satisfaction"
+TEAM_SATISFACTION: Final = "team_satisfaction"
 
 # --- reason codes: why a value is undefined ----------------------------------
 AFTER_STATUS_DATE: Final = "after_status_date"
@@ -225,6 +243,7 @@ NOT_PAID_BACK: Final = "not_paid_back"
 COST_ZERO: Final = "cost_zero"
 NOT_FINITE: Final = "not_finite"
 NO_CASH_FLOWS: Final = "no_cash_flows"
+CONTRACT_ZERO: Final = "contract_zero"
 
 REASON_TEXT: Final[dict[str, str]] = {
     AFTER_STATUS_DATE: "this month is after the status date, so there is no actual data yet",
@@ -250,6 +269,7 @@ REASON_TEXT: Final[dict[str, str]] = {
     COST_ZERO: "there are no costs to compare the benefits with",
     NOT_FINITE: "the value is too large to show (a division by an almost-zero amount)",
     NO_CASH_FLOWS: "there are no cash flows (no benefits and no costs)",
+    CONTRACT_ZERO: "the contract value is 0, so there is no margin to express as a share of it",
 }
 
 
@@ -780,6 +800,62 @@ _ENTRIES: Final = (
         FRACTION,
         "-",
         "The yearly rate used to bring future money to today's value.",
+    ),
+    _e(
+        CONTRACT_VALUE,
+        "Contract value",
+        "as agreed with the customer (Project sheet)",
+        MONEY,
+        "-",
+        "The revenue of a client project: what the customer pays for it.",
+    ),
+    _e(
+        GROSS_MARGIN_BUDGET,
+        "Gross margin at budget",
+        "contract value - BAC",
+        MONEY,
+        "positive",
+        "What the project earns if it costs its budget (reserves not included).",
+    ),
+    _e(
+        GROSS_MARGIN_BUDGET_PCT,
+        "Gross margin at budget %",
+        "(contract value - BAC) / contract value",
+        FRACTION,
+        "at or above the planned margin",
+        "The planned margin as a share of the revenue.",
+    ),
+    _e(
+        GROSS_MARGIN_EAC,
+        "Gross margin at EAC",
+        "contract value - EAC",
+        MONEY,
+        "at or above the margin at budget",
+        "What the project is forecast to earn at its estimate at completion.",
+    ),
+    _e(
+        GROSS_MARGIN_EAC_PCT,
+        "Gross margin at EAC %",
+        "(contract value - EAC) / contract value",
+        FRACTION,
+        "at or above the margin at budget %",
+        "The forecast margin as a share of the revenue; below the margin at budget means an overrun eats it.",
+    ),
+    _e(
+        CUSTOMER_SATISFACTION,
+        "Customer satisfaction",
+        "latest customer survey score, on the project's scale",
+        SCORE,
+        "high on its scale",
+        "How satisfied the customer says it is.",
+    ),
+    _e(
+        TEAM_SATISFACTION,
+        "Team satisfaction",
+        "latest team survey score, on the project's scale",
+        SCORE,
+        "high on its scale",
+        "How satisfied the project team says it is.",
     ),
 )
 

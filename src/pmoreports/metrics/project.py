@@ -25,6 +25,7 @@ import pandas as pd
 
 from .._files import atomic_write_text
 from ..workbook import columns as col
+from ..workbook.kinds import require_report_kind
 from ..workbook.model import ProjectData
 from . import glossary as g
 from ._export import frame_csv
@@ -38,9 +39,11 @@ from .costs import (
     months_of_budget_left,
 )
 from .evm import EvmSeries, Metric, Table, json_value, project_evm, status_dates, status_metrics
+from .kpis import kpi_metrics
 from .milestones import milestone_status, next_milestones
 from .rag import RagStatus, RagThresholds, rag_status
 from .risks import risk_exposure, risk_matrix, risk_register, top_risks
+from .wbs import project_wbs_tree, wbs_rollup, with_hierarchy
 
 __all__ = [
     "METRICS_FILES",
@@ -62,6 +65,7 @@ METRICS_FILES: Final = (
     "risks.csv",
     "milestones.csv",
     "business_case.csv",
+    "wbs_rollup.csv",
 )
 """Files written by :func:`write_metrics`."""
 
@@ -82,7 +86,12 @@ class ProjectMetrics:
     - ``costs``: burn rate, months of budget left, contingency and change totals;
     - ``changes``: count / cost / days per change status;
     - risk register, exposure, 5x5 matrix and top risks; milestones with status and the
-      next ones; business case; RAG per dimension and overall with the thresholds used.
+      next ones; business case; RAG per dimension and overall with the thresholds used;
+    - ``wbs_rollup``: budget vs actual per WBS element with its descendants, with level and
+      parent (:mod:`pmoreports.metrics.wbs`; ``by_wbs`` and ``cost_by_wbs`` carry them too);
+      ``wbs_hierarchical``: whether the WBS has levels (else it is a flat list);
+    - ``kpis``: the KPIs the Project sheet gives (:mod:`pmoreports.metrics.kpis`), with the
+      ``satisfaction_scale`` of the scores.
     """
 
     project_id: str
@@ -109,6 +118,10 @@ class ProjectMetrics:
     business_case: BusinessCase
     rag: dict[str, RagStatus]
     thresholds: RagThresholds
+    wbs_rollup: Table | None = None
+    wbs_hierarchical: bool = False
+    kpis: dict[str, Metric] = dataclasses.field(default_factory=dict)
+    satisfaction_scale: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict (see :func:`write_metrics`); NaN becomes ``None`` + reason.
@@ -117,7 +130,8 @@ class ProjectMetrics:
         ``changes``, ``cost_by_wbs``, ``cost_by_category``, ``evm_by_wbs``,
         ``evm_by_category``, ``series``, ``risks`` (``exposure``, ``matrix``, ``top``,
         ``register``), ``milestones`` (``table``, ``next``), ``business_case``
-        (``metrics``, ``flows``, ``first_period``).
+        (``metrics``, ``flows``, ``first_period``), ``wbs`` (``hierarchical``, ``rollup``) and
+        ``kpis`` (``metrics``, ``satisfaction_scale``).
         """
         matrix = self.risk_matrix
         return {
@@ -159,6 +173,11 @@ class ProjectMetrics:
                 "flows": frame_records(self.business_case.flows),
                 "first_period": self.business_case.first_period,
             },
+            "wbs": {
+                "hierarchical": self.wbs_hierarchical,
+                "rollup": self.wbs_rollup.records() if self.wbs_rollup is not None else [],
+            },
+            "kpis": {"metrics": _metrics_dict(self.kpis), "satisfaction_scale": self.satisfaction_scale},
         }
 
 
@@ -192,10 +211,12 @@ def project_metrics(
     ``top_n``: number of top risks and next milestones; ``discount_rate``: overrides the
     Project sheet's rate for the business case.
     """
+    require_report_kind(data)
     info = data.info
     limits = _thresholds(thresholds)
     series = project_evm(data, eac_method=eac_method)
-    by_wbs = project_evm(data, (col.WBS,), eac_method=eac_method)
+    tree = project_wbs_tree(data)
+    by_wbs = with_hierarchy(project_evm(data, (col.WBS,), eac_method=eac_method), tree)
     by_category = project_evm(data, (col.CATEGORY,), eac_method=eac_method)
     status = status_metrics(series)
     bac, ac = status[g.BAC].value or 0.0, status[g.AC].value or 0.0
@@ -227,7 +248,7 @@ def project_metrics(
         series=series,
         by_wbs=by_wbs,
         by_category=by_category,
-        cost_by_wbs=cost_table(by_wbs, col.WBS),
+        cost_by_wbs=with_hierarchy(cost_table(by_wbs, col.WBS), tree),
         cost_by_category=cost_table(by_category, col.CATEGORY),
         costs=costs,
         changes=change_summary(data.changes),
@@ -240,6 +261,10 @@ def project_metrics(
         business_case=project_business_case(data, discount_rate),
         rag=rag_status(status, limits),
         thresholds=limits,
+        wbs_rollup=wbs_rollup(data, eac_method=eac_method, tree=tree),
+        wbs_hierarchical=tree.hierarchical,
+        kpis=kpi_metrics(info, status),
+        satisfaction_scale=info.satisfaction_scale,
     )
 
 
@@ -264,6 +289,7 @@ def _metric_rows(metrics: ProjectMetrics) -> pd.DataFrame:
         "costs": metrics.costs,
         "risks": metrics.risk_exposure,
         "business_case": metrics.business_case.metrics,
+        "kpis": metrics.kpis,
     }
     rows = [{"group": name, **m.to_dict()} for name, group in groups.items() for m in group.values()]
     return pd.DataFrame(rows)
@@ -291,6 +317,7 @@ def write_metrics(metrics: ProjectMetrics, out_dir: str | os.PathLike[str]) -> l
         "risks.csv": metrics.risk_register,
         "milestones.csv": metrics.milestones,
         "business_case.csv": metrics.business_case.flows,
+        "wbs_rollup.csv": _merged(metrics.wbs_rollup) if metrics.wbs_rollup is not None else pd.DataFrame(),
     }
     written = [folder / "metrics.json"]
     atomic_write_text(written[0], metrics_json(metrics))

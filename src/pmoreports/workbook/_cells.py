@@ -528,6 +528,14 @@ def _probability(f: Field, raw: Any) -> Reading:
     return reading
 
 
+def _score(f: Field, raw: Any) -> Reading:
+    """A survey score: a plain number from 0 to 100 (its scale is checked by the reader)."""
+    reading = _number(raw)
+    if not 0.0 <= reading.value <= 100.0:
+        raise CellProblem(found_text(raw), f.describe(), "score out of range")
+    return reading
+
+
 def _date(f: Field, raw: Any) -> Reading:
     return _to_date(raw, need_day=True)
 
@@ -577,4 +585,5 @@ _PARSERS: dict[Kind, Callable[[Field, Any], Reading]] = {
     Kind.DAYS: _whole,
     Kind.YEAR: _year,
     Kind.CHOICE: _choice,
+    Kind.SCORE: _score,
 }

@@ -49,6 +49,8 @@ ACTUAL_DATE: Final = "actual_date"
 PERIOD: Final = "period"
 EXPECTED_BENEFIT: Final = "expected_benefit"
 OTHER_COSTS: Final = "other_costs"
+PROJECT_COST: Final = "project_cost"
+"""Business-case template only: the yearly project cost typed in the Benefits sheet."""
 
 # Roll-up keys
 PROJECT: Final = "project"

@@ -27,6 +27,10 @@ class ProjectInfo:
     the BAC declared on the Project sheet (``None`` when blank), used only to
     cross-check the Budget grid. ``discount_rate`` is an
     annual rate as a fraction (0.08 = 8 %), or ``None`` when not given.
+
+    The KPI fields are optional (``None`` / ``""`` when not given): ``contract_value`` is
+    the revenue of a client project (money); ``customer_satisfaction`` and
+    ``team_satisfaction`` are survey scores on ``satisfaction_scale`` (``"1-5"``...).
     """
 
     project_id: str
@@ -46,6 +50,10 @@ class ProjectInfo:
     accomplishments: str
     next_steps: str
     overall_comment: str
+    contract_value: float | None = None
+    customer_satisfaction: float | None = None
+    team_satisfaction: float | None = None
+    satisfaction_scale: str = ""
 
 
 @dataclass
@@ -63,7 +71,12 @@ class ProjectData:
     - ``risks``: risk_id, title, category, probability, cost_impact,
       schedule_impact_days, owner, response, status
     - ``milestones``: milestone, baseline_date, forecast_date, actual_date
-    - ``benefits``: period (calendar year, int), expected_benefit, other_costs
+    - ``benefits``: period (calendar year, int), expected_benefit, other_costs (and
+      project_cost in a business-case workbook)
+
+    ``kind`` is the template kind the workbook was made from
+    (:data:`pmoreports.workbook.kinds.KINDS`; ``"project"`` for the full workbook): the
+    frames of sheets a kind does not have are empty.
     """
 
     info: ProjectInfo
@@ -77,4 +90,5 @@ class ProjectData:
     benefits: pd.DataFrame
     template_version: str = ""
     source: str = ""
+    kind: str = "project"
     warnings: list[Issue] = field(default_factory=list)

@@ -44,8 +44,10 @@ from ._cells import (
     show_month,
 )
 from ._xlsx import MAX_SHEET_CELLS, Container, SheetScan, open_container
+from .kinds import DEFAULT_KIND, KINDS, TemplateKind
 from .model import ProjectData, ProjectInfo
-from .schema import SCHEMA, Field, GridSheet, Kind, Schema, TableSheet
+from .schema import SCHEMA, Field, GridSheet, Kind, Schema, TableSheet, satisfaction_bounds, version_tuple
+from .wbs import wbs_tree
 
 __all__ = [
     "BENEFIT_HORIZON_YEARS",
@@ -170,6 +172,8 @@ class _Reader:
                 f"{path}: the workbook cannot be opened ({exc}); open it in Excel, save it again as .xlsx and resend it"
             ) from None
         self.version_row = 0
+        self.version = ""
+        self.kind: TemplateKind = DEFAULT_KIND
         self.field_rows: dict[str, int] = {}
         self.names: dict[str, str] = {}
         self.span: tuple[dt.date, dt.date] | None = None
@@ -194,14 +198,19 @@ class _Reader:
                 f"({', '.join(self.schema.sheet_names[1:])}) is there (found {found}). Start from "
                 "the template: `pmoreports template new -o project.xlsx`"
             )
-        self.names = self.resolve_sheets()
+        self.names = self.resolve_sheets((self.schema.project.name,))
         project_rows = self.sheet(self.schema.project.name)
         version = self.check_version(project_rows)
+        self.check_kind(project_rows)
+        self.names |= self.resolve_sheets(self.kind.sheets)
         info = self.project(project_rows) if project_rows is not None else None
         if info is not None and info.baseline_start <= info.baseline_finish:
             self.span = (info.baseline_start, max(info.baseline_finish, info.status_date))
-        budget, actuals, progress = (self.grid(g) for g in self.schema.grids)
-        forecast, changes, risks, milestones, benefits = (self.table(t) for t in self.schema.tables)
+        kind = self.kind
+        budget, actuals, progress = (self.grid(g) if kind.has(g.name) else _Grid() for g in self.schema.grids)
+        forecast, changes, risks, milestones, benefits = (
+            self.table(t) if kind.has(t.name) else _frame([], t.fields) for t in self.schema.tables
+        )
         if info is None or budget is None or actuals is None or progress is None:
             return None
         self.cross_check(info, budget, actuals, progress, forecast)
@@ -213,7 +222,7 @@ class _Reader:
             info=info,
             budget=_long(budget, (C.WBS, C.CATEGORY)),
             actuals=_long(actuals, (C.WBS, C.CATEGORY)),
-            progress=_long(_fill_progress(progress, info.status_date), (C.WBS,)),
+            progress=_long(_fill_progress(progress, info.status_date) if progress.keys else progress, (C.WBS,)),
             forecast=forecast,
             changes=changes,
             risks=risks,
@@ -222,14 +231,34 @@ class _Reader:
             template_version=version,
             source=str(self.path),
             warnings=[i for i in self.issues if i.severity == "warning"],
+            kind=kind.name,
         )
 
-    def resolve_sheets(self) -> dict[str, str]:
-        """Schema sheet name -> the workbook's sheet; a name that differs only in surrounding
-        or doubled spaces or in case is used, with a warning naming the real sheet."""
+    def check_kind(self, rows: list[list[Any]] | None) -> None:
+        """The template kind named on the Project sheet (the full workbook when the row is absent,
+        as in version 1.0); the reader then expects that kind's sheets and fields."""
+        sheet = self.schema.project
+        label = _norm(sheet.kind_label)
+        for r, row in enumerate(rows or []):
+            if row and _norm(row[0]) == label:
+                name = _text(row[1] if len(row) > 1 else "").lower()
+                kind = KINDS.get(name)
+                if kind is None:
+                    raise UnreadableWorkbookError(
+                        f"{self.path}: {sheet.name}!{_ref(r, 1)}: unknown template kind {name or '(blank)'!r}; "
+                        f"expected one of {', '.join(KINDS)} (`pmoreports template list`). Start from a "
+                        "template: `pmoreports template new --kind KIND -o FILE.xlsx`"
+                    )
+                self.kind = kind
+                self.schema = kind.schema
+                return
+
+    def resolve_sheets(self, wanted: tuple[str, ...]) -> dict[str, str]:
+        """Schema sheet name -> the workbook's sheet, for the ``wanted`` sheets; a name that differs
+        only in surrounding or doubled spaces or in case is used, with a warning naming the real sheet."""
         present = list(self.container.sheets)
         names: dict[str, str] = {}
-        for name in self.schema.sheet_names[1:]:
+        for name in wanted:
             if name in present:
                 names[name] = name
                 continue
@@ -370,6 +399,7 @@ class _Reader:
             if row and _norm(row[0]) == label:
                 self.version_row = r
                 version = _text(row[1] if len(row) > 1 else "")
+                self.version = version
                 major = version.split(".")[0]
                 if major != self.schema.version.split(".")[0]:
                     raise TemplateVersionError(
@@ -405,9 +435,11 @@ class _Reader:
                 ok = False
             elif label:
                 where[label] = r
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = {f.key: _default(f) for f in SCHEMA.project.fields}
         for f in sheet.fields:
             found = where.get(_norm(f.header))
+            if found is None and version_tuple(self.version) < version_tuple(f.since):
+                continue  # a field added after the workbook's template version: blank
             if found is None:
                 self.error(sheet.name, "A:A", f"row '{f.header}' is missing", "", "the template's rows")
                 ok = False
@@ -418,6 +450,7 @@ class _Reader:
             value, good = self.parse(sheet.name, r, 1, f, raw)
             ok = ok and good
             values[f.key] = value if value is not None else _default(f)
+        ok = self.satisfaction_check(values) and ok
         if not ok:
             return None
         info = ProjectInfo(**values)
@@ -440,6 +473,37 @@ class _Reader:
                 f"a baseline of at most {LONG_BASELINE_YEARS} years",
             )
         return info
+
+    def satisfaction_check(self, values: dict[str, Any]) -> bool:
+        """A satisfaction score needs the scale, and must lie on it; ``False`` after an error."""
+        p = self.schema.project
+        scores = [f for f in p.fields if f.kind is Kind.SCORE and values.get(f.key) is not None]
+        if not scores:
+            return True
+        scale_field = _field(SCHEMA.project.fields, "satisfaction_scale")
+        scale = values.get("satisfaction_scale") or ""
+        if not scale:
+            self.error(
+                p.name,
+                f"B{self.field_row('satisfaction_scale')}",
+                f"'{scale_field.header}' is required when a satisfaction score is given",
+                "an empty cell",
+                scale_field.describe(),
+            )
+            return False
+        low, high = satisfaction_bounds(scale)
+        ok = True
+        for f in scores:
+            if not low <= values[f.key] <= high:
+                self.error(
+                    p.name,
+                    f"B{self.field_row(f.key)}",
+                    f"'{f.header}' is not on the {scale} scale",
+                    f"{values[f.key]:g}",
+                    f"a score from {low:g} to {high:g} (or change '{scale_field.header}')",
+                )
+                ok = False
+        return ok
 
     def parse(self, sheet: str, r: int, c: int, f: Field, raw: Any) -> tuple[Any, bool]:
         """Parse one cell; record an issue and return ``(None, False)`` when it is wrong.
@@ -892,6 +956,9 @@ class _Reader:
         s = self.schema
         p = s.project.name
         status_row = self.field_row("status_date")
+        if not self.kind.has(s.budget.name):
+            self.status_in_baseline(info, info.baseline_finish)
+            return
         last = max(budget.months, default=info.baseline_finish)
         if not info.baseline_start <= info.status_date <= max(last, info.baseline_finish):
             self.error(
@@ -932,6 +999,17 @@ class _Reader:
                     repr(w),
                     f"a WBS element on the {s.budget.name} sheet",
                 )
+
+    def status_in_baseline(self, info: ProjectInfo, last: dt.date) -> None:
+        """A kind without month grids: the status month is not before the baseline start."""
+        if info.status_date < info.baseline_start:
+            self.error(
+                self.schema.project.name,
+                f"B{self.field_row('status_date')}",
+                "status date is before the baseline start",
+                f"{info.status_date:%Y-%m}",
+                f"a month from {info.baseline_start:%Y-%m}",
+            )
 
     def credit_check(self, info: ProjectInfo, actuals: _Grid) -> None:
         """A row's cumulative actual cost may dip (credit notes) but never below zero."""
@@ -974,17 +1052,20 @@ class _Reader:
                 show_month(status),
                 f"{show_month(self.today)} or earlier",
             )
+        grids = [g for g in (self.schema.actuals, self.schema.progress) if self.kind.has(g.name)]
+        if not grids:
+            return
         entered = any(m == status for _, m, _ in actuals.items()) or any(m == status for _, m, _ in progress.items())
         filled = _fill_progress(progress, status)
         finished = bool(filled.keys) and all(filled.data[k][status] >= 1.0 for k in filled.keys)
         if not entered and not finished:
+            what = " and ".join(g.value_label.replace("percent complete", "progress") for g in grids)
             self.warn(
                 p,
                 cell,
-                f"no actual cost and no progress entered for the status month {show_month(status)}: "
-                "is this month's update missing?",
-                f"empty {self.schema.actuals.name} and {self.schema.progress.name} columns for {show_month(status)}",
-                "the status month's actual cost and progress",
+                f"no {what} entered for the status month {show_month(status)}: is this month's update missing?",
+                f"empty {' and '.join(g.name for g in grids)} columns for {show_month(status)}",
+                f"the status month's {what}",
             )
 
     def warnings(self, info: ProjectInfo, budget: _Grid, actuals: _Grid, progress: _Grid) -> None:
@@ -1000,9 +1081,11 @@ class _Reader:
                     "0 after the status date",
                 )
         self.progress_warnings(progress, status)
+        self.wbs_warnings(budget)
         reported = {k[0] for k in progress.keys}
-        for k in budget.keys:
-            if k[0] not in reported:
+        own = _bac_by_wbs(budget)
+        for k in budget.keys if self.kind.has(self.schema.progress.name) else []:
+            if k[0] not in reported and own.get(k[0], 0.0):
                 reported.add(k[0])
                 self.warn(
                     self.schema.budget.name,
@@ -1039,8 +1122,33 @@ class _Reader:
                     )
                 previous = max(previous, value)
 
+    def wbs_warnings(self, budget: _Grid) -> None:
+        """In a WBS with a hierarchy (codes 1, 1.2...), a code used twice or a child whose parent
+        code no element has is reported flat: a warning says so."""
+        tree = wbs_tree(k[0] for k in budget.keys)
+        first_row = {k[0]: budget.rows[k] for k in reversed(budget.keys)}
+        for code, labels in tree.duplicate_codes.items():
+            self.warn(
+                self.schema.budget.name,
+                f"A{first_row[labels[1]] + 1}",
+                f"WBS code {code} starts several elements ({', '.join(repr(x) for x in labels)}); "
+                "their children are shown at the top level",
+                repr(labels[1]),
+                f"one element per code (e.g. '{code} ...' once)",
+            )
+        for label, parent in tree.orphans():
+            self.warn(
+                self.schema.budget.name,
+                f"A{first_row[label] + 1}",
+                f"WBS element '{label}' has no parent element '{parent} ...', so it is shown at the top "
+                f"level; add a {self.schema.budget.name} row for '{parent} ...' (a summary element may "
+                "have no amounts) or renumber it",
+                repr(label),
+                f"an element with code {parent}",
+            )
+
     def budget_warnings(self, info: ProjectInfo, budget: _Grid, progress: _Grid) -> None:
-        if info.approved_budget is None:
+        if info.approved_budget is None or not self.kind.has(self.schema.budget.name):
             return
         total = sum(v for _, _, v in budget.items())
         cell = f"B{self.field_row('approved_budget')}"
@@ -1137,8 +1245,12 @@ def _field(fields: tuple[Field, ...], key: str) -> Field:
     return next(f for f in fields if f.key == key)
 
 
+_NONE_WHEN_BLANK = frozenset({"approved_budget", "contract_value"})
+"""Project money fields whose blank means "not given" (``None``), not 0."""
+
+
 def _default(f: Field) -> Any:
-    if f.kind in (Kind.MONEY, Kind.SIGNED_MONEY) and f.key != "approved_budget":
+    if f.kind in (Kind.MONEY, Kind.SIGNED_MONEY) and f.key not in _NONE_WHEN_BLANK:
         return 0.0
     if f.kind in (Kind.TEXT, Kind.LONG_TEXT, Kind.IDENT, Kind.CHOICE, Kind.CURRENCY):
         return ""

@@ -20,6 +20,7 @@ __all__ = [
     "COST_CATEGORIES",
     "RISK_CATEGORIES",
     "RISK_STATUSES",
+    "SATISFACTION_SCALES",
     "SCHEMA",
     "TEMPLATE_VERSION",
     "Field",
@@ -29,10 +30,16 @@ __all__ = [
     "Schema",
     "TableSheet",
     "field_reference_markdown",
+    "satisfaction_bounds",
+    "version_tuple",
 ]
 
-TEMPLATE_VERSION = "1.0"
-"""Version written into every template; the reader accepts the same major version."""
+TEMPLATE_VERSION = "1.1"
+"""Version written into every template; the reader accepts the same major version.
+
+1.1 added the optional KPI fields of the Project sheet (contract value, customer and team
+satisfaction and their scale) and the template kind (:mod:`pmoreports.workbook.kinds`);
+a 1.0 workbook has neither and is read as the full project workbook."""
 
 COST_CATEGORIES: tuple[str, ...] = (
     "Labour",
@@ -47,6 +54,8 @@ COST_CATEGORIES: tuple[str, ...] = (
 CHANGE_TYPES: tuple[str, ...] = ("scope", "cost", "schedule")
 CHANGE_STATUSES: tuple[str, ...] = ("proposed", "approved", "rejected")
 RISK_STATUSES: tuple[str, ...] = ("open", "closed", "realised")
+SATISFACTION_SCALES: tuple[str, ...] = ("1-5", "1-10", "0-10", "0-100")
+"""Scales a satisfaction score may be given on (lowest-highest score)."""
 RISK_CATEGORIES: tuple[str, ...] = (
     "Technical",
     "Schedule",
@@ -76,6 +85,7 @@ class Kind(Enum):
     DAYS = "days"
     YEAR = "year"
     CHOICE = "choice"
+    SCORE = "score"
 
 
 KIND_HELP: dict[Kind, str] = {
@@ -93,6 +103,7 @@ KIND_HELP: dict[Kind, str] = {
     Kind.DAYS: "whole number of days; negative when earlier",
     Kind.YEAR: "calendar year, e.g. 2027",
     Kind.CHOICE: "one of the drop-down values",
+    Kind.SCORE: "a number on the satisfaction scale, e.g. 4.2 on 1-5",
 }
 
 NUMBER_FORMATS: dict[Kind, str] = {
@@ -105,6 +116,7 @@ NUMBER_FORMATS: dict[Kind, str] = {
     Kind.MONTH: "mmm yyyy",
     Kind.DAYS: "0",
     Kind.YEAR: "0",
+    Kind.SCORE: "0.0",
 }
 
 
@@ -113,7 +125,9 @@ class Field:
     """One input: a key/value row, a table column or a grid row-label column.
 
     ``key`` is the frame column or :class:`~pmoreports.model.ProjectInfo`
-    attribute; ``header`` is what the spreadsheet shows.
+    attribute; ``header`` is what the spreadsheet shows. ``since`` is the template
+    version that added the field: a workbook of an earlier version may lack it (it is
+    then read as blank).
     """
 
     key: str
@@ -124,6 +138,7 @@ class Field:
     help: str = ""
     width: int = 14
     example: str = ""
+    since: str = "1.0"
 
     def describe(self) -> str:
         """What a valid value looks like, for error messages and docs."""
@@ -140,6 +155,8 @@ class KeyValueSheet:
     fields: tuple[Field, ...]
     version_label: str
     help: str
+    kind_label: str = "Template kind"
+    kind_help: str = "which template of the gallery this workbook is (`pmoreports template list`); do not change it"
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,7 @@ class GridSheet:
     cumulative: bool
     help: str
     total_label: str = "Total"
+    example: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,8 +226,10 @@ class Schema:
         )
 
 
-WBS_FIELD = Field(C.WBS, "WBS element", Kind.TEXT, True, help="code and name, e.g. '1.2 Design'", width=28)
-CATEGORY_FIELD = Field(C.CATEGORY, "Cost category", Kind.CHOICE, True, COST_CATEGORIES, width=16)
+WBS_FIELD = Field(
+    C.WBS, "WBS element", Kind.TEXT, True, help="code and name, e.g. '1.2 Design'", width=28, example="1.2 Design"
+)
+CATEGORY_FIELD = Field(C.CATEGORY, "Cost category", Kind.CHOICE, True, COST_CATEGORIES, width=16, example="Labour")
 
 PROJECT_SHEET = KeyValueSheet(
     name="Project",
@@ -222,9 +242,9 @@ PROJECT_SHEET = KeyValueSheet(
         Field("sponsor", "Sponsor", Kind.TEXT, example="Chief Operating Officer"),
         Field(C.PROGRAMME, "Programme", Kind.TEXT, example="Digital"),
         Field("currency", "Currency", Kind.CURRENCY, True, example="EUR"),
-        Field("baseline_start", "Baseline start", Kind.MONTH, True, help="first month of the plan"),
-        Field("baseline_finish", "Baseline finish", Kind.MONTH, True, help="last month of the plan"),
-        Field("status_date", "Status date", Kind.MONTH, True, help="the month being reported"),
+        Field("baseline_start", "Baseline start", Kind.MONTH, True, help="first month of the plan", example="2026-01"),
+        Field("baseline_finish", "Baseline finish", Kind.MONTH, True, help="last month of the plan", example="2026-12"),
+        Field("status_date", "Status date", Kind.MONTH, True, help="the month being reported", example="2026-10"),
         Field(
             "approved_budget",
             "Approved budget (BAC)",
@@ -238,6 +258,35 @@ PROJECT_SHEET = KeyValueSheet(
         Field("accomplishments", "Accomplishments this period", Kind.LONG_TEXT, width=60),
         Field("next_steps", "Next steps", Kind.LONG_TEXT, width=60),
         Field("overall_comment", "Overall comment", Kind.LONG_TEXT, width=60),
+        Field(
+            "contract_value",
+            "Contract value (revenue)",
+            Kind.MONEY,
+            help="client projects: the price agreed with the customer; gives the gross margin",
+            since="1.1",
+        ),
+        Field(
+            "customer_satisfaction",
+            "Customer satisfaction",
+            Kind.SCORE,
+            help="latest customer survey score, on the satisfaction scale",
+            since="1.1",
+        ),
+        Field(
+            "team_satisfaction",
+            "Team satisfaction",
+            Kind.SCORE,
+            help="latest team survey score, on the satisfaction scale",
+            since="1.1",
+        ),
+        Field(
+            "satisfaction_scale",
+            "Satisfaction scale",
+            Kind.CHOICE,
+            choices=SATISFACTION_SCALES,
+            help="lowest-highest score of both satisfaction scores; needed when a score is given",
+            since="1.1",
+        ),
     ),
 )
 
@@ -249,6 +298,7 @@ BUDGET, ACTUALS, PROGRESS = (
         value_kind=Kind.MONEY,
         cumulative=False,
         help="Planned cost in each month (the time-phased baseline, PV).",
+        example="10000",
     ),
     GridSheet(
         name="Actuals",
@@ -260,6 +310,7 @@ BUDGET, ACTUALS, PROGRESS = (
             "Actual cost incurred in each month (AC), up to the status date. A credit note is a "
             "negative amount; a row's running total cannot go below zero."
         ),
+        example="12000",
     ),
     GridSheet(
         name="Progress",
@@ -268,6 +319,7 @@ BUDGET, ACTUALS, PROGRESS = (
         value_kind=Kind.PERCENT,
         cumulative=True,
         help="Cumulative percent complete of each WBS element at the end of each month.",
+        example="30%",
     ),
 )
 
@@ -279,8 +331,8 @@ FORECAST, CHANGES, RISKS, MILESTONES, BENEFITS = (
         help="Optional bottom-up estimate to complete (ETC) per WBS element.",
         fields=(
             WBS_FIELD,
-            Field(C.ETC, "Estimate to complete", Kind.MONEY, True, width=20),
-            Field(C.COMMENT, "Basis of estimate", Kind.TEXT, width=40),
+            Field(C.ETC, "Estimate to complete", Kind.MONEY, True, width=20, example="45000"),
+            Field(C.COMMENT, "Basis of estimate", Kind.TEXT, width=40, example="team estimate"),
         ),
     ),
     TableSheet(
@@ -289,14 +341,16 @@ FORECAST, CHANGES, RISKS, MILESTONES, BENEFITS = (
         key=(C.CHANGE_ID,),
         help="Change requests: cost impact in the project currency, schedule impact in days.",
         fields=(
-            Field(C.CHANGE_ID, "Change ID", Kind.IDENT, True, width=12),
-            Field(C.RAISED, "Raised", Kind.DATE, True, width=12),
-            Field(C.TITLE, "Title", Kind.TEXT, True, width=36),
-            Field(C.TYPE, "Type", Kind.CHOICE, True, CHANGE_TYPES, width=12),
-            Field(C.STATUS, "Status", Kind.CHOICE, True, CHANGE_STATUSES, width=12),
-            Field(C.COST_IMPACT, "Cost impact", Kind.SIGNED_MONEY, help="a saving is negative", width=14),
-            Field(C.SCHEDULE_IMPACT_DAYS, "Schedule impact (days)", Kind.DAYS, width=14),
-            Field(C.DECIDED_ON, "Decided on", Kind.DATE, width=12),
+            Field(C.CHANGE_ID, "Change ID", Kind.IDENT, True, width=12, example="CR-01"),
+            Field(C.RAISED, "Raised", Kind.DATE, True, width=12, example="2026-02-01"),
+            Field(C.TITLE, "Title", Kind.TEXT, True, width=36, example="Add reporting module"),
+            Field(C.TYPE, "Type", Kind.CHOICE, True, CHANGE_TYPES, width=12, example="scope"),
+            Field(C.STATUS, "Status", Kind.CHOICE, True, CHANGE_STATUSES, width=12, example="approved"),
+            Field(
+                C.COST_IMPACT, "Cost impact", Kind.SIGNED_MONEY, help="a saving is negative", width=14, example="21000"
+            ),
+            Field(C.SCHEDULE_IMPACT_DAYS, "Schedule impact (days)", Kind.DAYS, width=14, example="10"),
+            Field(C.DECIDED_ON, "Decided on", Kind.DATE, width=12, example="2026-02-15"),
         ),
     ),
     TableSheet(
@@ -305,15 +359,15 @@ FORECAST, CHANGES, RISKS, MILESTONES, BENEFITS = (
         key=(C.RISK_ID,),
         help="Risk register. Probability on a 1-5 scale or as a percent.",
         fields=(
-            Field(C.RISK_ID, "Risk ID", Kind.IDENT, True, width=10),
-            Field(C.TITLE, "Title", Kind.TEXT, True, width=36),
-            Field(C.CATEGORY, "Category", Kind.CHOICE, True, RISK_CATEGORIES, width=16),
-            Field(C.PROBABILITY, "Probability", Kind.PROBABILITY, True, width=12),
-            Field(C.COST_IMPACT, "Cost impact", Kind.MONEY, True, width=14),
-            Field(C.SCHEDULE_IMPACT_DAYS, "Schedule impact (days)", Kind.DAYS, width=14),
-            Field(C.OWNER, "Owner", Kind.TEXT, width=18),
-            Field(C.RESPONSE, "Response", Kind.TEXT, width=36),
-            Field(C.STATUS, "Status", Kind.CHOICE, True, RISK_STATUSES, width=12),
+            Field(C.RISK_ID, "Risk ID", Kind.IDENT, True, width=10, example="R-01"),
+            Field(C.TITLE, "Title", Kind.TEXT, True, width=36, example="Key supplier delivers late"),
+            Field(C.CATEGORY, "Category", Kind.CHOICE, True, RISK_CATEGORIES, width=16, example="Supplier"),
+            Field(C.PROBABILITY, "Probability", Kind.PROBABILITY, True, width=12, example="3"),
+            Field(C.COST_IMPACT, "Cost impact", Kind.MONEY, True, width=14, example="50000"),
+            Field(C.SCHEDULE_IMPACT_DAYS, "Schedule impact (days)", Kind.DAYS, width=14, example="20"),
+            Field(C.OWNER, "Owner", Kind.TEXT, width=18, example="Ana Pereira"),
+            Field(C.RESPONSE, "Response", Kind.TEXT, width=36, example="Mitigate: weekly call with the supplier"),
+            Field(C.STATUS, "Status", Kind.CHOICE, True, RISK_STATUSES, width=12, example="open"),
         ),
     ),
     TableSheet(
@@ -322,10 +376,10 @@ FORECAST, CHANGES, RISKS, MILESTONES, BENEFITS = (
         key=(C.MILESTONE,),
         help="Key milestones: baseline date, current forecast and, once reached, actual date.",
         fields=(
-            Field(C.MILESTONE, "Milestone", Kind.TEXT, True, width=36),
-            Field(C.BASELINE_DATE, "Baseline date", Kind.DATE, True, width=14),
-            Field(C.FORECAST_DATE, "Forecast date", Kind.DATE, width=14),
-            Field(C.ACTUAL_DATE, "Actual date", Kind.DATE, width=14),
+            Field(C.MILESTONE, "Milestone", Kind.TEXT, True, width=36, example="Design signed off"),
+            Field(C.BASELINE_DATE, "Baseline date", Kind.DATE, True, width=14, example="2026-03-31"),
+            Field(C.FORECAST_DATE, "Forecast date", Kind.DATE, width=14, example="2026-04-15"),
+            Field(C.ACTUAL_DATE, "Actual date", Kind.DATE, width=14, example="(blank until reached)"),
         ),
     ),
     TableSheet(
@@ -334,9 +388,9 @@ FORECAST, CHANGES, RISKS, MILESTONES, BENEFITS = (
         key=(C.PERIOD,),
         help="Business case by calendar year: expected benefits and costs outside the project.",
         fields=(
-            Field(C.PERIOD, "Year", Kind.YEAR, True, width=10),
-            Field(C.EXPECTED_BENEFIT, "Expected benefit", Kind.MONEY, width=18),
-            Field(C.OTHER_COSTS, "Other costs", Kind.MONEY, width=18),
+            Field(C.PERIOD, "Year", Kind.YEAR, True, width=10, example="2027"),
+            Field(C.EXPECTED_BENEFIT, "Expected benefit", Kind.MONEY, width=18, example="400000"),
+            Field(C.OTHER_COSTS, "Other costs", Kind.MONEY, width=18, example="36000"),
         ),
     ),
 )
@@ -354,6 +408,30 @@ SCHEMA = Schema(
     milestones=MILESTONES,
     benefits=BENEFITS,
 )
+
+
+PROJECT_COST_FIELD = Field(
+    C.PROJECT_COST,
+    "Project cost",
+    Kind.MONEY,
+    help="the investment in that year (the business case template only; the project workbook takes it "
+    "from its Actuals and Budget)",
+    width=18,
+    example="250000",
+)
+"""The yearly project cost column of the business-case template's Benefits sheet."""
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"1.10"`` -> ``(1, 10)``; text that is not dotted numbers sorts first (``()``)."""
+    parts = version.strip().split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else ()
+
+
+def satisfaction_bounds(scale: str) -> tuple[float, float]:
+    """Lowest and highest score of a :data:`SATISFACTION_SCALES` entry: ``"1-5"`` -> ``(1.0, 5.0)``."""
+    low, high = scale.split("-")
+    return float(low), float(high)
 
 
 def field_reference_markdown(schema: Schema = SCHEMA) -> str:
@@ -379,6 +457,6 @@ def field_reference_markdown(schema: Schema = SCHEMA) -> str:
 def _field_table(fields: tuple[Field, ...]) -> list[str]:
     rows = ["| field | required | value |", "|---|---|---|"]
     for f in fields:
-        note = f.describe() + (f"; {f.help}" if f.help else "")
+        note = f.describe() + (f"; {f.help}" if f.help else "") + (f" (since {f.since})" if f.since != "1.0" else "")
         rows.append(f"| {f.header} | {'yes' if f.required else 'no'} | {note} |")
     return [*rows, ""]

@@ -4,12 +4,18 @@ Everything a project manager sees is laid out from :data:`pmoreports.schema.SCHE
 an Instructions sheet, the Project key/value sheet, the Budget/Actuals/Progress
 month grids (row and column totals as protected formulas) and Excel tables for
 the lists, with drop-downs, number formats, frozen headers and column widths.
+
+The same writer lays out every kind of the gallery (:mod:`pmoreports.workbook.kinds`):
+a kind has a subset of the sheets and Project fields; the calculated sheets a kind adds
+are written by :mod:`pmoreports.workbook.gallery` from the :class:`Layout` returned here.
+Each Project field is also a workbook-level name (``StatusDate``, ``DiscountRate``...),
+so formulas read like the field they use.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,11 +24,13 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import columns as C
+from .kinds import DEFAULT_KIND, KINDS, TemplateKind
 from .model import ProjectData
 from .schema import (
     NUMBER_FORMATS,
@@ -37,8 +45,18 @@ from .schema import (
 
 __all__ = [
     "BLANK_MONTHS",
+    "FIRST_DATA_ROW",
+    "HEADER_ROW",
+    "Content",
+    "Finisher",
+    "Layout",
+    "SheetLayout",
     "TemplateSpec",
+    "blank_content",
+    "data_content",
+    "field_name",
     "month_range",
+    "save_workbook",
     "write_project_workbook",
     "write_template",
 ]
@@ -58,6 +76,59 @@ _THIN = Side(style="thin", color="BFBFBF")
 _BORDER = Border(top=_THIN, bottom=_THIN, left=_THIN, right=_THIN)
 _UNLOCKED = Protection(locked=False)
 _MONTH_WIDTH = 11
+
+
+@dataclass
+class SheetLayout:
+    """Where an input sheet's data lies (1-based rows and columns).
+
+    ``columns``: field key -> column; for a grid also the month columns
+    (``first_month_col``..``last_month_col``) and, when it has totals, the total row and column.
+    """
+
+    first_row: int
+    last_row: int
+    columns: dict[str, int] = field(default_factory=dict)
+    first_month_col: int = 0
+    last_month_col: int = 0
+    total_row: int = 0
+    total_col: int = 0
+
+
+@dataclass
+class Layout:
+    """What the writer laid out, for the formulas of a kind's calculated sheets: the kind,
+    the Project row of each field, each input sheet's :class:`SheetLayout` and the month
+    columns (``None`` for a formula header that follows the baseline start)."""
+
+    kind: TemplateKind
+    project_rows: dict[str, int]
+    sheets: dict[str, SheetLayout]
+    months: tuple[dt.date | None, ...]
+    path: Path = Path()
+    blocks: list[Any] = field(default_factory=list)
+    """What a finisher records about the calculated cells it wrote (``gallery.Calc``)."""
+
+
+@dataclass(frozen=True)
+class Content:
+    """What fills a workbook: Project values and month columns (``spec``), the rows of each
+    grid, the grid values by (row key, month), the list sheets' frames, and the kind."""
+
+    spec: TemplateSpec
+    grid_rows: Mapping[str, Sequence[tuple[str, ...]]]
+    grid_values: Mapping[str, Mapping[tuple[tuple[str, ...], dt.date], float]]
+    tables: Mapping[str, pd.DataFrame]
+    kind: TemplateKind
+
+
+Finisher = Callable[[Workbook, Layout], None]
+"""Adds a kind's calculated sheets to a workbook whose input sheets are written."""
+
+
+def field_name(key: str) -> str:
+    """The workbook-level name of a Project field: ``status_date`` -> ``StatusDate``."""
+    return "".join(part.capitalize() for part in key.split("_"))
 
 
 @dataclass(frozen=True)
@@ -83,21 +154,45 @@ def month_range(start: dt.date, finish: dt.date) -> tuple[dt.date, ...]:
     return tuple(p.start_time.date() for p in months)
 
 
-def write_template(path: Path, spec: TemplateSpec | None = None) -> Path:
-    """Write a blank or pre-filled template to ``path`` (overwriting it)."""
-    spec = spec or TemplateSpec()
+def write_template(
+    path: Path,
+    spec: TemplateSpec | None = None,
+    kind: TemplateKind = DEFAULT_KIND,
+    finish: Finisher | None = None,
+    notes: Sequence[str] = (),
+) -> Path:
+    """Write a blank or pre-filled workbook of ``kind`` (default: the project workbook) to
+    ``path``, overwriting it; ``finish`` and ``notes`` as in :func:`save_workbook`.
+
+    The gallery's kinds with their calculated sheets: :func:`pmoreports.workbook.gallery.write_kind_template`.
+    """
+    return save_workbook(path, blank_content(spec or TemplateSpec(), kind), finish, notes).path
+
+
+def blank_content(spec: TemplateSpec, kind: TemplateKind) -> Content:
+    """The :class:`Content` of a blank or pre-filled template (no values in the grids)."""
     rows = [(w, c) for w in spec.wbs for c in (spec.categories or ("",))]
-    grid_rows = {g.name: rows if len(g.row_fields) == 2 else [(w,) for w in spec.wbs] for g in SCHEMA.grids}
-    return _save(path, spec, grid_rows, {}, {})
+    grid_rows: dict[str, list[tuple[str, ...]]] = {
+        g.name: list(rows) if len(g.row_fields) == 2 else [(w,) for w in spec.wbs] for g in SCHEMA.grids
+    }
+    return Content(spec, grid_rows, {}, {}, kind)
 
 
-def write_project_workbook(path: Path, data: ProjectData) -> Path:
-    """Write ``data`` as a filled workbook, exactly as a project manager would fill it."""
+def write_project_workbook(path: Path, data: ProjectData, *, spare_rows: int = 5) -> Path:
+    """Write ``data`` as a filled workbook, exactly as a project manager would fill it
+    (other kinds, with their formulas: :func:`pmoreports.workbook.gallery.write_kind_workbook`)."""
+    return save_workbook(path, data_content(data, spare_rows=spare_rows)).path
+
+
+def data_content(data: ProjectData, *, spare_rows: int = 5, months: Sequence[dt.date] = ()) -> Content:
+    """The :class:`Content` of a workbook filled with ``data`` (of ``data.kind``): one month
+    column per month from the baseline start (or first data month) to the baseline finish (or
+    last data month), and ``months`` too; ``spare_rows`` empty rows in every list and grid."""
     info = {k: v for k, v in vars(data.info).items()}
     grids = (data.budget, data.actuals, data.progress)
     frames = {g.name: frame for g, frame in zip(SCHEMA.grids, grids, strict=True)}
-    months = sorted({m for f in frames.values() for m in pd.to_datetime(f[C.MONTH]).dt.date})
-    span = month_range(min([data.info.baseline_start, *months]), max([data.info.baseline_finish, *months]))
+    found = sorted({m for f in frames.values() for m in pd.to_datetime(f[C.MONTH]).dt.date} | set(months))
+    span = month_range(min([data.info.baseline_start, *found]), max([data.info.baseline_finish, *found]))
     grid_rows: dict[str, list[tuple[str, ...]]] = {}
     grid_values: dict[str, dict[tuple[tuple[str, ...], dt.date], float]] = {}
     for grid in SCHEMA.grids:
@@ -110,92 +205,128 @@ def write_project_workbook(path: Path, data: ProjectData) -> Path:
         }
     lists = (data.forecast, data.changes, data.risks, data.milestones, data.benefits)
     tables = {t.name: frame for t, frame in zip(SCHEMA.tables, lists, strict=True)}
-    spec = TemplateSpec(fields=info, months=span, spare_rows=5)
-    return _save(path, spec, grid_rows, grid_values, tables)
+    spec = TemplateSpec(fields=info, months=span, spare_rows=spare_rows)
+    return Content(spec, grid_rows, grid_values, tables, KINDS.get(data.kind, DEFAULT_KIND))
 
 
-def _save(
+def save_workbook(
     path: Path,
-    spec: TemplateSpec,
-    grid_rows: Mapping[str, Sequence[tuple[str, ...]]],
-    grid_values: Mapping[str, Mapping[tuple[tuple[str, ...], dt.date], float]],
-    tables: Mapping[str, pd.DataFrame],
-    schema: Schema = SCHEMA,
-) -> Path:
+    content: Content,
+    finish: Finisher | None = None,
+    notes: Sequence[str] = (),
+    prepare: Callable[[Workbook, Layout], None] | None = None,
+) -> Layout:
+    """Lay out a workbook of ``content.kind`` (its input sheets, then ``finish`` adds its
+    calculated sheets, then ``prepare`` may edit the workbook, e.g. lock cells) and save it to
+    ``path``; ``notes`` are extra lines of the Instructions sheet. Returns the layout."""
+    spec, kind = content.spec, content.kind
+    schema = kind.schema
     wb = Workbook()
-    _instructions(wb.active, schema)
-    start_ref = _project(wb.create_sheet(schema.project.name), schema, spec.fields)
+    instructions = wb.active
+    project_rows = _project(wb.create_sheet(schema.project.name), schema, spec.fields, kind)
+    start_ref = f"'{schema.project.name}'!$B${project_rows['baseline_start']}"
+    layout = Layout(kind, project_rows, {}, tuple(spec.months) or (None,) * BLANK_MONTHS, path)
     for grid in schema.grids:
-        ws = wb.create_sheet(grid.name)
-        _grid(ws, grid, grid_rows.get(grid.name, ()), spec, grid_values.get(grid.name, {}), start_ref)
+        if kind.has(grid.name):
+            ws = wb.create_sheet(grid.name)
+            rows, values = content.grid_rows.get(grid.name, ()), content.grid_values.get(grid.name, {})
+            layout.sheets[grid.name] = _grid(ws, grid, rows, spec, values, start_ref)
     for table in schema.tables:
-        _table(wb.create_sheet(table.name), table, tables.get(table.name), spec.spare_rows)
+        if kind.has(table.name):
+            ws = wb.create_sheet(table.name)
+            layout.sheets[table.name] = _table(ws, table, content.tables.get(table.name), spec.spare_rows)
+    for key, row in project_rows.items():
+        wb.defined_names[field_name(key)] = DefinedName(field_name(key), attr_text=f"'{schema.project.name}'!$B${row}")
+    if finish is not None:
+        finish(wb, layout)
+    if prepare is not None:
+        prepare(wb, layout)
+    _instructions(instructions, schema, kind, notes)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
-    return path
+    return layout
 
 
 # -- Instructions ---------------------------------------------------------------------------
 
 
-def _instructions(ws: Worksheet, schema: Schema) -> None:
+def _instructions(ws: Worksheet, schema: Schema, kind: TemplateKind, notes: Sequence[str]) -> None:
     ws.title = schema.instructions_sheet
     ws.column_dimensions["A"].width = 110
     ws.sheet_view.showGridLines = False
-    lines = [
-        ("Project status workbook - how to fill it", _TITLE_FONT),
+    lines: list[tuple[str, Font | None]] = [
+        (f"{kind.title} - how to fill it", _TITLE_FONT),
         (
-            f"pmoreports template version {schema.version}. Yellow cells are yours; grey cells are "
-            "calculated and protected (Review > Unprotect Sheet if you really must).",
+            f"pmoreports template version {schema.version}, kind '{kind.name}': {kind.purpose}. Yellow cells "
+            "are yours; grey cells are calculated and protected (Review > Unprotect Sheet if you really must).",
             None,
         ),
         ("", None),
     ]
     steps = [schema.project.name + ": " + schema.project.help]
-    steps += [f"{g.name}: {g.help}" for g in schema.grids]
-    steps += [f"{t.name}: {t.help}" for t in schema.tables]
+    steps += [f"{g.name}: {g.help}" for g in schema.grids if kind.has(g.name)]
+    steps += [f"{t.name}: {t.help}" for t in schema.tables if kind.has(t.name)]
+    steps += list(notes)
     lines += [(f"{i}. {s}", None) for i, s in enumerate(steps, 1)]
+    lines += [("", None), ("Rules", Font(bold=True))]
+    if any(kind.has(g.name) for g in schema.grids):
+        lines.append(
+            (
+                "- Months are found by the dates in the header row: to extend a late project, add a "
+                "column with the next month's date (e.g. 2027-04-01) before the Total column.",
+                None,
+            )
+        )
+    lines.append(("- Money is in the project currency, without currency symbols; an empty cell is 0.", None))
+    if kind.has(schema.progress.name):
+        lines.append(
+            (
+                "- Progress is the cumulative percent complete at the end of the month: type 45% "
+                "(not 45), never more than 100%.",
+                None,
+            )
+        )
     lines += [
-        ("", None),
-        ("Rules", Font(bold=True)),
-        (
-            "- Months are found by the dates in the header row: to extend a late project, add a "
-            "column with the next month's date (e.g. 2027-04-01) before the Total column.",
-            None,
-        ),
-        (
-            "- Money is in the project currency, without currency symbols; an empty cell is 0.",
-            None,
-        ),
-        (
-            "- Progress is the cumulative percent complete at the end of the month: type 45% "
-            "(not 45), never more than 100%.",
-            None,
-        ),
         ("- Do not rename sheets or column headers; add rows inside the tables.", None),
         ("", None),
-        ("Example", Font(bold=True)),
-        (
-            "Budget row '1.2 Design' / Labour: 10,000 in Jan, 20,000 in Feb. Actuals: 12,000 in "
-            "Jan. Progress '1.2 Design': 30% in Jan means 30% of its total budget is earned.",
-            None,
-        ),
-        ("", None),
-        ("Check your workbook before sending it: pmoreports template check FILE.xlsx", _NOTE_FONT),
+        ("Example (one row of each sheet)", Font(bold=True)),
     ]
     for r, (text, font) in enumerate(lines, 1):
         cell = ws.cell(row=r, column=1, value=text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if font is not None:
             cell.font = font
+    r = _examples(ws, schema, kind, len(lines) + 1)
+    check = "Check your workbook before sending it: pmoreports template check FILE.xlsx"
+    ws.cell(row=r + 1, column=1, value=check).font = _NOTE_FONT
     ws.protection.sheet = True
+
+
+def _examples(ws: Worksheet, schema: Schema, kind: TemplateKind, row: int) -> int:
+    """An example row of each input sheet (header: value, from the schema's examples);
+    returns the next free row."""
+    rows: list[tuple[str, list[tuple[str, str]]]] = []
+    for grid in schema.grids:
+        if kind.has(grid.name):
+            pairs = [(f.header, f.example) for f in grid.row_fields] + [("Jan 2026 (a month column)", grid.example)]
+            rows.append((grid.name, pairs))
+    for table in schema.tables:
+        if kind.has(table.name):
+            rows.append((table.name, [(f.header, f.example) for f in table.fields]))
+    for name, pairs in rows:
+        text = f"{name}: " + "  |  ".join(f"{head}: {value}" for head, value in pairs)
+        cell = ws.cell(row=row, column=1, value=text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.fill = _INPUT_FILL
+        row += 1
+    return row
 
 
 # -- Project ----------------------------------------------------------------------------------
 
 
-def _project(ws: Worksheet, schema: Schema, values: Mapping[str, Any]) -> str:
-    """Write the key/value sheet; return the absolute reference of the baseline start cell."""
+def _project(ws: Worksheet, schema: Schema, values: Mapping[str, Any], kind: TemplateKind) -> dict[str, int]:
+    """Write the key/value sheet; return the row of each field."""
     sheet: KeyValueSheet = schema.project
     _title(ws, f"{sheet.name} - {sheet.help}")
     for col, (text, width) in enumerate((("Field", 30), ("Value", 60), ("Help", 60)), 1):
@@ -204,7 +335,7 @@ def _project(ws: Worksheet, schema: Schema, values: Mapping[str, Any]) -> str:
     ws.cell(row=FIRST_DATA_ROW, column=1, value=sheet.version_label).font = Font(bold=True)
     version = ws.cell(row=FIRST_DATA_ROW, column=2, value=schema.version)
     version.fill = _FORMULA_FILL
-    start_ref = ""
+    rows: dict[str, int] = {}
     for i, f in enumerate(sheet.fields, FIRST_DATA_ROW + 1):
         label = ws.cell(row=i, column=1, value=f.header + (" *" if f.required else ""))
         label.font = Font(bold=f.required)
@@ -216,11 +347,14 @@ def _project(ws: Worksheet, schema: Schema, values: Mapping[str, Any]) -> str:
             ws.row_dimensions[i].height = 60
         ws.cell(row=i, column=3, value=f.describe() + (f"; {f.help}" if f.help else "")).font = _NOTE_FONT
         _validate(ws, f, f"B{i}")
-        if f.key == "baseline_start":
-            start_ref = f"'{sheet.name}'!$B${i}"
+        rows[f.key] = i
+    last = FIRST_DATA_ROW + len(sheet.fields) + 1
+    ws.cell(row=last, column=1, value=sheet.kind_label).font = Font(bold=True)
+    ws.cell(row=last, column=2, value=kind.name).fill = _FORMULA_FILL
+    ws.cell(row=last, column=3, value=sheet.kind_help).font = _NOTE_FONT
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
     _protect(ws)
-    return start_ref
+    return rows
 
 
 # -- Grids ------------------------------------------------------------------------------------
@@ -233,7 +367,7 @@ def _grid(
     spec: TemplateSpec,
     values: Mapping[tuple[tuple[str, ...], dt.date], float],
     start_ref: str,
-) -> None:
+) -> SheetLayout:
     _title(ws, f"{grid.name} - {grid.help}")
     n_labels = len(grid.row_fields)
     for col, f in enumerate(grid.row_fields, 1):
@@ -264,10 +398,14 @@ def _grid(
         col = get_column_letter(grid.row_fields.index(f) + 1)
         _validate(ws, f, f"{col}{FIRST_DATA_ROW}:{col}{last_row}")
     _validate(ws, Field(C.VALUE, grid.name, grid.value_kind), data_ref)
+    columns = {f.key: i for i, f in enumerate(grid.row_fields, 1)}
+    layout = SheetLayout(FIRST_DATA_ROW, last_row, columns, first_col, last_col)
     if totals:
         _grid_totals(ws, grid, first_col, last_col, last_row)
+        layout.total_row, layout.total_col = last_row + 1, last_col + 1
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=first_col).coordinate
     _protect(ws)
+    return layout
 
 
 def _month_formula(j: int, col: int, start_ref: str) -> str:
@@ -298,7 +436,7 @@ def _grid_totals(ws: Worksheet, grid: GridSheet, first_col: int, last_col: int, 
 # -- Tables -----------------------------------------------------------------------------------
 
 
-def _table(ws: Worksheet, table: TableSheet, frame: pd.DataFrame | None, spare_rows: int) -> None:
+def _table(ws: Worksheet, table: TableSheet, frame: pd.DataFrame | None, spare_rows: int) -> SheetLayout:
     _title(ws, f"{table.name} - {table.help}")
     for col, f in enumerate(table.fields, 1):
         _header(ws.cell(row=HEADER_ROW, column=col, value=f.header))
@@ -317,6 +455,7 @@ def _table(ws: Worksheet, table: TableSheet, frame: pd.DataFrame | None, spare_r
     excel_table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
     ws.add_table(excel_table)
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
+    return SheetLayout(FIRST_DATA_ROW, last_row, {f.key: i for i, f in enumerate(table.fields, 1)})
 
 
 def _records(frame: pd.DataFrame | None, fields: Iterable[Field]) -> list[dict[str, Any]]:
