@@ -204,7 +204,7 @@ def _grid_formulas(out: dict[str, Any], layout: Layout, data: ProjectData) -> No
         out[f"{grid.name}!{_L(lay.total_col)}{lay.total_row}"] = float(frame[C.VALUE].sum())
 
 
-def _L(col: int) -> str:  # noqa: N802
+def _L(col: int) -> str:
     return openpyxl.utils.get_column_letter(col)
 
 

@@ -52,6 +52,14 @@ OTHER_COSTS: Final = "other_costs"
 PROJECT_COST: Final = "project_cost"
 """Business-case template only: the yearly project cost typed in the Benefits sheet."""
 
+# Variances (explanations)
+ELEMENT: Final = "element"
+VARIANCE_TYPE: Final = "variance_type"
+CAUSE: Final = "cause"
+IMPACT: Final = "impact"
+CORRECTIVE_ACTION: Final = "corrective_action"
+DUE_DATE: Final = "due_date"
+
 # Roll-up keys
 PROJECT: Final = "project"
 PROGRAMME: Final = "programme"

@@ -154,8 +154,19 @@ def _q(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
 
 
+def _chart_formula(c: str) -> Callable[[int], str]:
+    """A chart series cell: the value, or ``NA()`` (a gap in the chart) when blank."""
+    return lambda r: f"=IF(ISNUMBER({c}{r}),{c}{r},NA())"
+
+
+def _at_status(values: str, months: str) -> Callable[[int], str]:
+    """The value of the status month's row of ``values`` (blank when none)."""
+    return lambda r: f'=IFERROR(INDEX({values},MATCH({STATUS},{months},0)),"")'
+
+
 def _L(col: int) -> str:
-    return get_column_letter(col)
+    letter: str = get_column_letter(col)
+    return letter
 
 
 def _rng(sheet: str, c0: int, r0: int, c1: int, r1: int) -> str:
@@ -363,7 +374,7 @@ def _evm_finish(wb: Workbook, layout: Layout) -> None:
         ),
     ]
     chart_cols = [
-        Column(f"{name} (chart)", key, "money", lambda r, c=c: f"=IF(ISNUMBER({c}{r}),{c}{r},NA())")
+        Column(f"{name} (chart)", key, "money", _chart_formula(c))
         for name, key, c in (("PV", "pv", "B"), ("EV", "ev", "C"), ("AC", "ac", "D"))
     ]
     calcs.append(_block(es, top - 1, rows, evm_cols))
@@ -389,7 +400,7 @@ def _evm_finish(wb: Workbook, layout: Layout) -> None:
                 column.header,
                 column.key,
                 column.unit,
-                lambda r, v=values: f'=IFERROR(INDEX({v},MATCH({STATUS},{months},0)),"")',
+                _at_status(values, months),
             )
         )
     calcs.append(_block(es, at_status - 1, range(at_status, at_status + 1), status_cols, first_col=2))
@@ -653,9 +664,9 @@ def _business_case_finish(wb: Workbook, layout: Layout) -> None:
         return g(f"SUMIF({years},$A{{r}},{source(key)})")
 
     def payback(cum: str, net: str) -> Callable[[int], str]:
-        if_prev = lambda r: (
-            f'IF(AND({cum}{r - 1}<0,COUNTIF({cum}{r}:{cum}${end},"<0")=0),$B{r}-1+(-{cum}{r - 1})/{net}{r},"")'
-        )  # noqa: E731
+        def if_prev(r: int) -> str:
+            return f'IF(AND({cum}{r - 1}<0,COUNTIF({cum}{r}:{cum}${end},"<0")=0),$B{r}-1+(-{cum}{r - 1})/{net}{r},"")'
+
         return lambda r: '=""' if r == top else f'=IF($A{r}="","",{if_prev(r)})'
 
     flow_cols = [

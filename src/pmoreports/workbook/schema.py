@@ -18,11 +18,14 @@ __all__ = [
     "CHANGE_STATUSES",
     "CHANGE_TYPES",
     "COST_CATEGORIES",
+    "PROJECT_ELEMENT",
     "RISK_CATEGORIES",
     "RISK_STATUSES",
     "SATISFACTION_SCALES",
     "SCHEMA",
     "TEMPLATE_VERSION",
+    "VARIANCE_STATUSES",
+    "VARIANCE_TYPES",
     "Field",
     "GridSheet",
     "KeyValueSheet",
@@ -37,9 +40,10 @@ __all__ = [
 TEMPLATE_VERSION = "1.1"
 """Version written into every template; the reader accepts the same major version.
 
-1.1 added the optional KPI fields of the Project sheet (contract value, customer and team
-satisfaction and their scale) and the template kind (:mod:`pmoreports.workbook.kinds`);
-a 1.0 workbook has neither and is read as the full project workbook."""
+1.1 added the Variances sheet, the optional KPI fields of the Project sheet (contract value,
+customer and team satisfaction and their scale) and the template kind
+(:mod:`pmoreports.workbook.kinds`); a 1.0 workbook has none of them (read without them, with a
+note) and is read as the full project workbook."""
 
 COST_CATEGORIES: tuple[str, ...] = (
     "Labour",
@@ -56,6 +60,12 @@ CHANGE_STATUSES: tuple[str, ...] = ("proposed", "approved", "rejected")
 RISK_STATUSES: tuple[str, ...] = ("open", "closed", "realised")
 SATISFACTION_SCALES: tuple[str, ...] = ("1-5", "1-10", "0-10", "0-100")
 """Scales a satisfaction score may be given on (lowest-highest score)."""
+VARIANCE_TYPES: tuple[str, ...] = ("cost", "schedule", "at completion")
+"""What a variance explanation is about: cost (CV, month and cumulative), schedule (SV,
+month and cumulative) or at completion (VAC)."""
+VARIANCE_STATUSES: tuple[str, ...] = ("open", "in progress", "closed")
+PROJECT_ELEMENT = "Project"
+"""What the Variances sheet's element column says for the whole project (the project ID works too)."""
 RISK_CATEGORIES: tuple[str, ...] = (
     "Technical",
     "Schedule",
@@ -66,6 +76,16 @@ RISK_CATEGORIES: tuple[str, ...] = (
     "Regulatory",
     "External",
 )
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"1.1"`` -> ``(1, 1)``; the numeric parts only (``"1.x"`` -> ``(1,)``, ``""`` -> ``()``)."""
+    parts: list[int] = []
+    for part in version.strip().split("."):
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts)
 
 
 class Kind(Enum):
@@ -126,8 +146,8 @@ class Field:
 
     ``key`` is the frame column or :class:`~pmoreports.model.ProjectInfo`
     attribute; ``header`` is what the spreadsheet shows. ``since`` is the template
-    version that added the field: a workbook of an earlier version may lack it (it is
-    then read as blank).
+    version that added the field: a workbook of an older version may lack it (it is
+    read as empty), a newer one may not.
     """
 
     key: str
@@ -175,7 +195,11 @@ class GridSheet:
 
 @dataclass(frozen=True)
 class TableSheet:
-    """An Excel table with one header row and one record per row."""
+    """An Excel table with one header row and one record per row.
+
+    ``since`` is the template version that added the sheet: a workbook of an older
+    version may lack it (read as empty, with a note), a newer one may not.
+    """
 
     name: str
     table_name: str
@@ -183,6 +207,7 @@ class TableSheet:
     key: tuple[str, ...]
     help: str
     spare_rows: int = 30
+    since: str = "1.0"
 
     def header(self, key: str) -> str:
         """The spreadsheet header of column ``key``."""
@@ -204,6 +229,7 @@ class Schema:
     risks: TableSheet
     milestones: TableSheet
     benefits: TableSheet
+    variances: TableSheet
 
     @property
     def grids(self) -> tuple[GridSheet, ...]:
@@ -213,7 +239,7 @@ class Schema:
     @property
     def tables(self) -> tuple[TableSheet, ...]:
         """The list sheets, in workbook order."""
-        return (self.forecast, self.changes, self.risks, self.milestones, self.benefits)
+        return (self.forecast, self.changes, self.risks, self.milestones, self.benefits, self.variances)
 
     @property
     def sheet_names(self) -> tuple[str, ...]:
@@ -395,6 +421,29 @@ FORECAST, CHANGES, RISKS, MILESTONES, BENEFITS = (
     ),
 )
 
+VARIANCES = TableSheet(
+    name="Variances",
+    table_name="VariancesTable",
+    key=(C.ELEMENT, C.VARIANCE_TYPE),
+    since="1.1",
+    help=(
+        "Variance analysis: one row per variance over its threshold (the report and "
+        "`pmoreports template check` list them): why it happened, what it does to the project "
+        "and what is done about it. Element: a WBS element or a cost category as on the Budget "
+        f"sheet, or '{PROJECT_ELEMENT}' (or the project ID) for the whole project."
+    ),
+    fields=(
+        Field(C.ELEMENT, "Element", Kind.TEXT, True, help="WBS element, cost category or 'Project'", width=28),
+        Field(C.VARIANCE_TYPE, "Variance type", Kind.CHOICE, True, VARIANCE_TYPES, width=14),
+        Field(C.CAUSE, "Cause", Kind.LONG_TEXT, help="why it happened; an empty cause explains nothing", width=40),
+        Field(C.IMPACT, "Impact", Kind.LONG_TEXT, help="on cost, schedule and the forecast", width=36),
+        Field(C.CORRECTIVE_ACTION, "Corrective action", Kind.LONG_TEXT, width=36),
+        Field(C.OWNER, "Owner", Kind.TEXT, width=18),
+        Field(C.DUE_DATE, "Due date", Kind.DATE, help="of the corrective action", width=12),
+        Field(C.STATUS, "Status", Kind.CHOICE, choices=VARIANCE_STATUSES, help="of the corrective action", width=12),
+    ),
+)
+
 SCHEMA = Schema(
     version=TEMPLATE_VERSION,
     instructions_sheet="Instructions",
@@ -407,6 +456,7 @@ SCHEMA = Schema(
     risks=RISKS,
     milestones=MILESTONES,
     benefits=BENEFITS,
+    variances=VARIANCES,
 )
 
 
@@ -420,12 +470,6 @@ PROJECT_COST_FIELD = Field(
     example="250000",
 )
 """The yearly project cost column of the business-case template's Benefits sheet."""
-
-
-def version_tuple(version: str) -> tuple[int, ...]:
-    """``"1.10"`` -> ``(1, 10)``; text that is not dotted numbers sorts first (``()``)."""
-    parts = version.strip().split(".")
-    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else ()
 
 
 def satisfaction_bounds(scale: str) -> tuple[float, float]:
@@ -450,6 +494,11 @@ def field_reference_markdown(schema: Schema = SCHEMA) -> str:
         ]
     for table in schema.tables:
         lines += [f"### {table.name} (table `{table.table_name}`)", "", table.help, ""]
+        if table.since != "1.0":
+            lines += [
+                f"Added in template version {table.since}; an older workbook without it is read, with a note.",
+                "",
+            ]
         lines += _field_table(table.fields)
     return "\n".join(lines).rstrip() + "\n"
 

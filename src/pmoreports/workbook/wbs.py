@@ -18,8 +18,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
-__all__ = ["WbsNode", "WbsTree", "tree_order", "wbs_code", "wbs_tree"]
+from ..errors import MAJOR, MINOR, register_code
+
+__all__ = ["WBS_DUPLICATE_CODE", "WBS_ORPHAN", "WbsNode", "WbsTree", "tree_order", "wbs_code", "wbs_tree"]
+
+WBS_DUPLICATE_CODE: Final = register_code(
+    "DQ-WBS-DUPLICATE-CODE", MAJOR, "a WBS code starts several elements; their children are shown at the top level"
+).code
+WBS_ORPHAN: Final = register_code(
+    "DQ-WBS-ORPHAN", MINOR, "a WBS element's parent code has no element; it is shown at the top level"
+).code
 
 _CODE = re.compile(r"^\s*([0-9]{1,9}(?:\.[0-9]{1,9})*)\.?(?=\s|$)")
 
