@@ -119,7 +119,29 @@ def _show(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class _IrrRoot:
+    """Expected of an IRR candidate cell: blank, or a rate above -100 % at which the NPV of
+    ``flows`` is 0 (its absolute value when ``distance``)."""
+
+    flows: tuple[float, ...]
+    distance: bool
+
+    def accepts(self, found: Any) -> bool:
+        if found is None or found == "":
+            return True
+        if isinstance(found, bool) or not isinstance(found, int | float):
+            return False
+        if self.distance:
+            return found >= 0
+        scale = sum(abs(v) for v in self.flows) or 1.0
+        npv = sum(v / (1 + found) ** t for t, v in enumerate(self.flows))
+        return found > -1 and abs(npv) <= 1e-6 * scale
+
+
 def agrees(found: Any, expected: Any) -> bool:
+    if isinstance(expected, _IrrRoot):
+        return expected.accepts(found)
     if isinstance(found, str) and found.startswith("#"):
         return expected is CHART_GAP and found == "#N/A"
     if expected is NOTHING:
@@ -226,8 +248,8 @@ def _ev_workings(out: dict[str, Any], calc: Calc, ws: Any, data: ProjectData, km
             k = r - lay.first_row
             label = labels[k] if k < len(labels) else None
             out[f"{calc.sheet}!A{r}"] = label or NOTHING
-            out[f"{calc.sheet}!B{r}"] = float(by_wbs.loc[label, g.BAC]) if label in by_wbs.index else (
-                0.0 if label else NOTHING
+            out[f"{calc.sheet}!B{r}"] = (
+                float(by_wbs.loc[label, g.BAC]) if label in by_wbs.index else (0.0 if label else NOTHING)
             )
         return
     series = km.series.values.set_index(C.MONTH)  # type: ignore[union-attr]
@@ -285,7 +307,9 @@ def _earned_value(out: dict[str, Any], calc: Calc, ws: Any, data: ProjectData, k
 # -- budget and cost tracker ------------------------------------------------------------------------
 
 
-def _variance_by_month(out: dict[str, Any], calc: Calc, ws: Any, data: ProjectData, km: KindMetrics, layout: Layout) -> None:
+def _variance_by_month(
+    out: dict[str, Any], calc: Calc, ws: Any, data: ProjectData, km: KindMetrics, layout: Layout
+) -> None:
     status = pd.Timestamp(data.info.status_date)
     lay = layout.sheets[SCHEMA.budget.name]
     rows = list(dict.fromkeys(data.budget[[C.WBS, C.CATEGORY]].itertuples(index=False, name=None)))
@@ -389,6 +413,12 @@ def _cash_flows(out: dict[str, Any], calc: Calc, ws: Any, data: ProjectData, km:
         for r, fact in calc.facts.items():
             out[f"{calc.sheet}!B{r}"] = _num(bc.metrics[fact.key])
         return
+    if any(c.key == "irr_candidate" for c in calc.columns.values()):
+        net = bc.flows["net_cash_flow"].to_numpy(dtype=float) if len(bc.flows) else []
+        for r in range(calc.first_row, calc.last_row + 1):
+            for col, column in calc.columns.items():
+                out[f"{calc.sheet}!{_L(col)}{r}"] = _IrrRoot(tuple(net), column.key == "irr_distance")
+        return
     flows = bc.flows.set_index("t") if len(bc.flows) else pd.DataFrame()
     payback, discounted = bc.metrics[g.PAYBACK].value, bc.metrics[g.DISCOUNTED_PAYBACK].value
     for r in range(calc.first_row, calc.last_row + 1):
@@ -411,7 +441,11 @@ def _cash_flows(out: dict[str, Any], calc: Calc, ws: Any, data: ProjectData, km:
 
 def _risks_sheet(out: dict[str, Any], calc: Calc, ws: Any, data: ProjectData, km: KindMetrics, layout: Layout) -> None:
     register = km.risk_register.reset_index(drop=True)  # type: ignore[union-attr]
-    names = {"probability_fraction": PROBABILITY_FRACTION, "probability_band": PROBABILITY_BAND, "impact_band": IMPACT_BAND}
+    names = {
+        "probability_fraction": PROBABILITY_FRACTION,
+        "probability_band": PROBABILITY_BAND,
+        "impact_band": IMPACT_BAND,
+    }
     for r in range(calc.first_row, calc.last_row + 1):
         k = r - calc.first_row
         for col, column in calc.columns.items():
@@ -440,12 +474,16 @@ def _heat_map(out: dict[str, Any], calc: Calc, ws: Any, data: ProjectData, km: K
 # -- change log -------------------------------------------------------------------------------------
 
 
-def _change_summary(out: dict[str, Any], calc: Calc, ws: Any, data: ProjectData, km: KindMetrics, layout: Layout) -> None:
+def _change_summary(
+    out: dict[str, Any], calc: Calc, ws: Any, data: ProjectData, km: KindMetrics, layout: Layout
+) -> None:
     if calc.facts:
         costs = km.costs
         for r, fact in calc.facts.items():
             if fact.key == "contingency_after_pending":
-                value = float(costs[g.CONTINGENCY_REMAINING].value or 0) - float(costs[g.PROPOSED_CHANGES_COST].value or 0)
+                value = float(costs[g.CONTINGENCY_REMAINING].value or 0) - float(
+                    costs[g.PROPOSED_CHANGES_COST].value or 0
+                )
             else:
                 value = _num(costs[fact.key])
             out[f"{calc.sheet}!B{r}"] = value

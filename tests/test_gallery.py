@@ -98,16 +98,35 @@ def _generated(n: int) -> list[tuple[str, ProjectData]]:
         months = int(rng.integers(3, 30))
         start = dt.date(2024 + int(rng.integers(0, 3)), int(rng.integers(1, 13)), 1)
         n_wbs = int(rng.integers(1, 7))
-        cats = tuple(rng.choice(["Labour", "Contractors", "Software", "Travel", "Materials"], int(rng.integers(1, 4)), replace=False))
+        cats = tuple(
+            rng.choice(
+                ["Labour", "Contractors", "Software", "Travel", "Materials"], int(rng.integers(1, 4)), replace=False
+            )
+        )
         spec = DemoProject(
-            f"GEN{i}", f"Generated {i}", "Gen Manager", "Sponsor", "Programme", "EUR", start, months,
-            float(rng.integers(50, 5000)) * 1000, tuple(f"{j + 1} Work {j + 1}" for j in range(n_wbs)), cats,
-            float(rng.uniform(0.7, 1.2)), float(rng.uniform(0.6, 1.2)), "on track", with_forecast=bool(rng.integers(0, 2)),
+            f"GEN{i}",
+            f"Generated {i}",
+            "Gen Manager",
+            "Sponsor",
+            "Programme",
+            "EUR",
+            start,
+            months,
+            float(rng.integers(50, 5000)) * 1000,
+            tuple(f"{j + 1} Work {j + 1}" for j in range(n_wbs)),
+            cats,
+            float(rng.uniform(0.7, 1.2)),
+            float(rng.uniform(0.6, 1.2)),
+            "on track",
+            with_forecast=bool(rng.integers(0, 2)),
         )
         data = build_demo_project(spec, seed=int(rng.integers(1, 10**6)))
         status = pd.Timestamp(start) + pd.DateOffset(months=int(rng.integers(0, months + 3)))
         status = min(status, pd.Timestamp(DEMO_PERIOD))
-        keep = lambda f: f[f[C.MONTH] <= status]  # noqa: E731
+
+        def keep(f: pd.DataFrame, status: pd.Timestamp = status) -> pd.DataFrame:
+            return f[f[C.MONTH] <= status]
+
         rate = None if rng.random() < 0.2 else float(rng.choice([0.0, 0.03, 0.08, 0.12]))
         benefits = data.benefits.assign(
             **{C.EXPECTED_BENEFIT: rng.integers(0, 3, len(data.benefits)) * float(rng.integers(10, 900)) * 1000}

@@ -28,6 +28,7 @@ from .paths import (
     TEMPLATES_DIR,
 )
 from .workbook.demo import write_demo
+from .workbook.kinds import DEFAULT_KIND, KINDS, kind_note
 from .workbook.reader import CheckResult, check_workbook, current_month
 from .workbook.schema import COST_CATEGORIES, field_reference_markdown
 from .workbook.template import TemplateSpec, month_range, write_template
@@ -102,18 +103,28 @@ def _month(_: click.Context, __: click.Parameter, value: str | None) -> dt.date 
     type=click.Choice(COST_CATEGORIES),
     help="A cost category to lay out for each WBS element (repeat).",
 )
+@click.option(
+    "--kind",
+    "kind_name",
+    type=click.Choice(list(KINDS)),
+    default=DEFAULT_KIND.name,
+    show_default=True,
+    help="Which template of the gallery (`pmoreports template list`).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @_friendly
 def template_new(
     output: Path,
     force: bool,
+    kind_name: str,
     start: dt.date | None,
     finish: dt.date | None,
     wbs: Sequence[str],
     categories: Sequence[str],
     **fields: Any,
 ) -> None:
-    """Write a blank template, or one pre-filled for a project.
+    """Write a blank template of a kind (default: the project workbook), or one pre-filled
+    for a project.
 
     With --start and --finish the month columns are laid out from the baseline;
     without them, the month headers follow the baseline start typed in the
@@ -132,8 +143,19 @@ def template_new(
         fields["currency"] = str(fields["currency"]).upper()
     months = month_range(start, finish) if start and finish else ()
     spec = TemplateSpec(fields=fields, months=months, wbs=tuple(wbs), categories=tuple(categories))
-    write_template(output, spec)
-    click.echo(f"wrote {output}")
+    from .workbook.gallery import write_kind_template
+
+    write_kind_template(output, kind_name, spec)
+    click.echo(f"wrote {output} ({KINDS[kind_name].title.lower()})")
+
+
+@template.command("list")
+def template_list() -> None:
+    """List the template gallery: each kind, its purpose and its sheets."""
+    for kind in KINDS.values():
+        click.echo(f"{kind.name:<14} {kind.title}: {kind.purpose}")
+        click.echo(f"{'':<14} sheets: {', '.join(kind.sheet_names)}")
+    click.echo("`pmoreports template new --kind KIND -o FILE.xlsx` writes one.")
 
 
 @template.command("check")
@@ -186,6 +208,7 @@ def template_check(files: Sequence[Path], as_json: bool, quiet: bool, params_fil
         report.append(
             {
                 "file": str(path),
+                "kind": result.data.kind if result.data is not None else None,
                 "score": quality_score(issues),
                 "counts": {s: sum(i.severity == s for i in issues) for s in SEVERITIES},
                 "issues": [i.to_dict() for i in issues],
@@ -223,10 +246,41 @@ def _print_check(path: Path, result: CheckResult, quiet: bool) -> None:
     if quiet and not result.errors:
         return
     _print_summary(path, result)
+    note = kind_note(result.data.kind) if result.data is not None else ""
+    if note:
+        click.echo(f"  note     {note}")
     for issue in _by_severity(result):
         if quiet and not issue.critical:
             continue
         click.echo(f"  {issue.severity:<8} {issue.describe()} [{issue.code}]")
+
+
+@template.command("next")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--period", callback=_month, help="The month the new workbooks report, YYYY-MM (default: the next).")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=OUTPUT_DIR,
+    show_default=True,
+    help="Output root: the workbooks go to OUTPUT/<period>/_templates/.",
+)
+@_friendly
+def template_next(sources: Sequence[Path], period: dt.date | None, output: Path) -> None:
+    """Write next month's workbook of each project, and a templates.html page listing them.
+
+    SOURCES are filled workbooks, or a folder of project parameter files (e.g. params/).
+    Everything is kept; the status date moves one month (or to --period); month
+    columns are added when needed; the months already reported are locked (no
+    password); a Variances row is added for each threshold breach still to explain.
+    """
+    from .pipeline.handout import write_handout
+
+    for handout in write_handout(sources, output, period, today=current_month()):
+        for w in handout.workbooks:
+            extra = f", {w.variance_rows} variance(s) to explain" if w.variance_rows else ""
+            click.echo(f"wrote {w.path} ({w.manager}{extra})")
+        click.echo(f"wrote {handout.page} ({len(handout.workbooks)} workbooks, {len(handout.blanks)} blank templates)")
 
 
 @template.command("fields")

@@ -48,6 +48,7 @@ import pandas as pd
 
 from ..errors import CRITICAL, MAJOR, MINOR, SEVERITIES, Issue
 from ..workbook import columns as col
+from ..workbook.kinds import DEFAULT_KIND, KINDS
 from ..workbook.model import ProjectData
 from ..workbook.reader import CheckResult
 from ..workbook.schema import SCHEMA
@@ -334,9 +335,11 @@ def data_quality(data: ProjectData, by_wbs: EvmSeries, variances: pd.DataFrame) 
 
 def check_quality(result: CheckResult, thresholds: VarianceThresholds | None = None) -> CheckResult:
     """``result`` (of :func:`~pmoreports.workbook.reader.check_workbook`) with the EVM integrity
-    and variance findings added when the workbook is usable (what ``template check`` prints)."""
+    and variance findings added when the workbook is usable (what ``template check`` prints);
+    a gallery kind without the Progress and Variances sheets (:mod:`pmoreports.workbook.kinds`)
+    gets none (it has no earned value to check)."""
     data = result.data
-    if data is None or result.errors:
+    if data is None or result.errors or not KINDS.get(data.kind, DEFAULT_KIND).report:
         return result
     project = project_evm(data)
     by_wbs = project_evm(data, (col.WBS,))

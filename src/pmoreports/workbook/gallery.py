@@ -137,14 +137,17 @@ def write_kind_workbook(
     spare_rows: int = 5,
     months: Sequence[dt.date] = (),
     prepare: Callable[[Workbook, Layout], None] | None = None,
+    notes: Sequence[str] = (),
 ) -> Layout:
     """Write ``data`` as a filled workbook of its kind (``data.kind``), with the kind's formulas.
 
     ``months``: month columns to have besides the data's (e.g. next month's);
-    ``prepare`` may edit the workbook before it is saved. Returns the layout.
+    ``prepare`` may edit the workbook before it is saved; ``notes``: extra lines of the
+    Instructions sheet. Returns the layout.
     """
     content = data_content(data, spare_rows=spare_rows, months=months)
-    return save_workbook(path, content, _FINISHERS.get(data.kind), _NOTES.get(data.kind, ()), prepare)
+    kind_notes = (*_NOTES.get(data.kind, ()), *notes)
+    return save_workbook(path, content, _FINISHERS.get(data.kind), kind_notes, prepare)
 
 
 # -- references ---------------------------------------------------------------------------------
@@ -152,6 +155,16 @@ def write_kind_workbook(
 
 def _q(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
+
+
+IRR_GUESSES = (-0.9, -0.75, -0.5, -0.3, -0.15, 0.0, 0.1, 0.25, 0.5, 1.0)
+"""Starting points of the business case's IRR() candidates (hidden columns of Cash flows)."""
+IRR_COL = 14
+IRR_ROWS = range(3, 3 + len(IRR_GUESSES))
+
+
+def _rng_abs(col: int, rows: range) -> str:
+    return f"${_L(col)}${rows.start}:${_L(col)}${rows.stop - 1}"
 
 
 def _chart_formula(c: str) -> Callable[[int], str]:
@@ -694,6 +707,27 @@ def _business_case_finish(wb: Workbook, layout: Layout) -> None:
         Column("Discounted: paid back in this year", "discounted_payback_point", "years", payback("J", "H")),
     ]
     calcs = [_block(ws, top - 1, rows, flow_cols)]
+    # IRR: IRR() from several guesses, keeping the root closest to zero above -100 %, like the
+    # engine (numpy-financial): flows that change sign more than once can have several IRRs.
+    irr_cols = [
+        Column(
+            "IRR from a guess",
+            "irr_candidate",
+            "fraction",
+            lambda r: (
+                f"=IFERROR(IF(IRR({col('F')},{IRR_GUESSES[r - IRR_ROWS.start]})>-1,"
+                f'IRR({col("F")},{IRR_GUESSES[r - IRR_ROWS.start]}),""),"")'
+            ),
+        ),
+        Column(
+            "Distance from 0",
+            "irr_distance",
+            "fraction",
+            lambda r: f'=IF(ISNUMBER({_L(IRR_COL)}{r}),ABS({_L(IRR_COL)}{r}),"")',
+        ),
+    ]
+    candidates = _rng_abs(IRR_COL, IRR_ROWS)
+    distances = _rng_abs(IRR_COL + 1, IRR_ROWS)
     flows = f'(COUNTIF({col("F")},">0")+COUNTIF({col("F")},"<0"))'
     no_rows = f"COUNT({col('A')})=0"
     costs = f"(SUMPRODUCT({col('C')},{col('G')})+SUMPRODUCT({col('E')},{col('G')}))"
@@ -719,7 +753,8 @@ def _business_case_finish(wb: Workbook, layout: Layout) -> None:
             "fraction",
             lambda r: (
                 f'=IF({flows}=0,"{NA_FLOWS}",IF(OR(COUNTIF({col("F")},">0")=0,COUNTIF({col("F")},"<0")=0),'
-                f'"{NA_SIGN}",IFERROR(IRR({col("F")}),"{NA_IRR}")))'
+                f'"{NA_SIGN}",IF(COUNT({candidates})=0,"{NA_IRR}",'
+                f"IF(SUMPRODUCT(--({candidates}=MIN({distances})))>0,MIN({distances}),-MIN({distances})))))"
             ),
         ),
         Column(
@@ -759,6 +794,9 @@ def _business_case_finish(wb: Workbook, layout: Layout) -> None:
         Column("Total costs", "total_costs", "money", lambda r: f"=SUM({col('C')})+SUM({col('E')})"),
     ]
     calcs.append(_facts(ws, 3, facts))
+    calcs.append(_block(ws, IRR_ROWS.start - 1, IRR_ROWS, irr_cols, first_col=IRR_COL))
+    for j in range(len(irr_cols)):
+        ws.column_dimensions[_L(IRR_COL + j)].hidden = True
     _note(
         ws,
         14,
@@ -795,9 +833,9 @@ def _risks_finish(wb: Workbook, layout: Layout) -> None:
     ws = wb[risks.name]
     n_fields = len(risks.fields)
     letter = {key: _L(col) for key, col in lay.columns.items()}
-    prob, impact, status = letter[C.PROBABILITY], letter[C.COST_IMPACT], letter[C.STATUS]
+    prob, impact = letter[C.PROBABILITY], letter[C.COST_IMPACT]
     first_calc = n_fields + 1
-    j_prob, j_ev, j_pb, j_ib = (_L(first_calc + i) for i in range(4))
+    j_prob = _L(first_calc)
     bac = f"N({BAC_NAME})"
 
     def pfrac(r: int) -> str:

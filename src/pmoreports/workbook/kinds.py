@@ -32,6 +32,7 @@ __all__ = [
     "PROJECT",
     "TemplateKind",
     "get_kind",
+    "kind_note",
     "kinds_markdown",
     "require_report_kind",
 ]
@@ -199,6 +200,19 @@ def require_report_kind(data: ProjectData) -> None:
         f"({kind.purpose}), not a status report, which needs the {DEFAULT_KIND.title.lower()}. Make one "
         f"with `pmoreports template new --kind {DEFAULT_KIND.name} -o project.xlsx` and copy the "
         f"{', '.join(kind.sheets)} data into it"
+    )
+
+
+def kind_note(name: str) -> str:
+    """One line for ``template check`` about a workbook of kind ``name``: what it gives, and
+    that a status report needs the project workbook (``""`` for a kind that makes reports)."""
+    kind = KINDS.get(name, DEFAULT_KIND)
+    if kind.report:
+        return ""
+    return (
+        f"template kind '{kind.name}' ({kind.title}): gives {kind.purpose}; a status report "
+        f"(`pmoreports run`) needs the {DEFAULT_KIND.title.lower()} "
+        f"(`pmoreports template new --kind {DEFAULT_KIND.name}`)"
     )
 
 
