@@ -20,7 +20,6 @@ import click
 from . import __version__
 from .errors import SEVERITIES, Issue, PmoError, UnreadableWorkbookError
 from .paths import (
-    BLANK_TEMPLATE_NAME,
     DEMO_DIR,
     EXAMPLES_DIR,
     OUTPUT_DIR,
@@ -31,7 +30,7 @@ from .workbook.demo import write_demo
 from .workbook.kinds import DEFAULT_KIND, KINDS, kind_note
 from .workbook.reader import CheckResult, check_workbook, current_month
 from .workbook.schema import COST_CATEGORIES, field_reference_markdown
-from .workbook.template import TemplateSpec, month_range, write_template
+from .workbook.template import TemplateSpec, month_range
 
 __all__ = ["main"]
 
@@ -299,9 +298,13 @@ def template_fields() -> None:
 )
 @_friendly
 def demo(out: Path) -> None:
-    """Build the blank template and the demo portfolio, then check every workbook."""
-    blank = write_template(out / TEMPLATES_DIR / "excel" / BLANK_TEMPLATE_NAME)
-    click.echo(f"wrote {blank}")
+    """Build the blank templates of the gallery and the demo portfolio, then check every workbook."""
+    from .workbook.gallery import write_kind_template
+
+    for kind in KINDS.values():
+        blank = out / TEMPLATES_DIR / "excel" / kind.file_name
+        write_kind_template(blank, kind)
+        click.echo(f"wrote {blank}")
     written = write_demo(out / EXAMPLES_DIR, out / PARAMS_DIR)
     books = [p for p in written if p.suffix == ".xlsx"]
     click.echo(

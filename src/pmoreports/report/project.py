@@ -46,7 +46,9 @@ from ._format import (
     text_html,
 )
 from .charts_display import set_static
+from .kpi_tiles import kpi_tiles_html
 from .params import ProjectParams, load_params, logo_image, params_from_dict
+from .wbs_view import MAX_TREE_ROWS, wbs_tree_chart, wbs_tree_html
 
 __all__ = ["KPI_KEYS", "ProjectReport"]
 
@@ -175,6 +177,7 @@ class ProjectReport:
                 f'<div class="pmo-kpi-value{long}">{self._m(key)}</div>'
                 f'<div class="pmo-kpi-note">{esc(_kpi_note(self.metrics.status[key]))}</div></div>'
             )
+        tiles += kpi_tiles_html(self.metrics.kpis, self.currency, self.metrics.satisfaction_scale)
         return _html(f'<div class="pmo-kpis">{"".join(tiles)}</div>')
 
     def summary(self) -> HTML:
@@ -198,7 +201,11 @@ class ProjectReport:
         return charts.index_trend(self.metrics, self.params.chart_width, self.params.chart_height - 40)
 
     def cost_chart(self, by: str = C.CATEGORY) -> charts.AnyChart:
-        """Budget vs earned vs actual, by cost category (``category``) or WBS (``wbs``)."""
+        """Budget vs earned vs actual, by cost category (``category``) or WBS (``wbs``); a WBS
+        with a hierarchy is drawn as a tree (bar = BAC, colour = CPI)."""
+        rollup = self._wbs_tree()
+        if by == C.WBS and rollup is not None:
+            return wbs_tree_chart(rollup, self.currency, self.params.chart_width)
         return charts.budget_vs_actual(self.metrics, by, self.params.chart_width)
 
     def cost_table(self, by: str = C.CATEGORY) -> HTML:
@@ -211,6 +218,10 @@ class ProjectReport:
         """
         metrics_table = self.metrics.cost_by_category if by == C.CATEGORY else self.metrics.cost_by_wbs
         label = "Cost category" if by == C.CATEGORY else "WBS element"
+        rollup = self._wbs_tree()
+        if by == C.WBS and rollup is not None:
+            heads = [label, "Budget to date", "Actual to date", "Variance", "Earned", "CPI", "BAC", "EAC", "VAC"]
+            return _html(wbs_tree_html(rollup, heads, self._cost_cells, self._cost_total(), self._caption))
         table, cut = self._cost_rows(metrics_table.values, by)
         heads = [
             label,
@@ -224,35 +235,48 @@ class ProjectReport:
             "VAC",
         ]
         rows = [
-            [
-                _label_html(r[by], others=cut.others and i == len(table) - 1),
-                self._money(r[g.BUDGET_TO_DATE]),
-                self._money(r[g.ACTUAL_TO_DATE]),
-                self._money(r[g.SPEND_VARIANCE], signed=True),
-                self._money(r[g.EV]),
-                esc(fmt_index(finite_float(r[g.CPI]))),
-                self._money(r[g.BAC]),
-                self._money(r[g.EAC]),
-                self._money(r[g.VAC], signed=True),
-            ]
+            [_label_html(r[by], others=cut.others and i == len(table) - 1), *self._cost_cells(r)]
             for i, (_, r) in enumerate(table.iterrows())
         ]
-        total = self.metrics.status
-        rows.append(
-            [
-                "<strong>Total</strong>",
-                self._money(total[g.PV].value),
-                self._money(total[g.AC].value),
-                self._money(_sub(total[g.PV].value, total[g.AC].value), signed=True),
-                self._money(total[g.EV].value),
-                self._m(g.CPI),
-                self._money_metric(total[g.BAC]),
-                self._money_metric(total[g.EAC]),
-                self._money(total[g.VAC].value, signed=True),
-            ]
-        )
+        rows.append(self._cost_total())
         caption = self._caption + cut.note
         return _html(html_table(heads, rows, numeric=[False] + [True] * 8, caption=caption))
+
+    def _cost_cells(self, r: pd.Series) -> list[str]:
+        """The amounts of one cost-table row (after its label)."""
+        return [
+            self._money(r[g.BUDGET_TO_DATE]),
+            self._money(r[g.ACTUAL_TO_DATE]),
+            self._money(r[g.SPEND_VARIANCE], signed=True),
+            self._money(r[g.EV]),
+            esc(fmt_index(finite_float(r[g.CPI]))),
+            self._money(r[g.BAC]),
+            self._money(r[g.EAC]),
+            self._money(r[g.VAC], signed=True),
+        ]
+
+    def _cost_total(self) -> list[str]:
+        """The Total row of a cost table."""
+        total = self.metrics.status
+        return [
+            "<strong>Total</strong>",
+            self._money(total[g.PV].value),
+            self._money(total[g.AC].value),
+            self._money(_sub(total[g.PV].value, total[g.AC].value), signed=True),
+            self._money(total[g.EV].value),
+            self._m(g.CPI),
+            self._money_metric(total[g.BAC]),
+            self._money_metric(total[g.EAC]),
+            self._money(total[g.VAC].value, signed=True),
+        ]
+
+    def _wbs_tree(self) -> pd.DataFrame | None:
+        """The WBS roll-up when the WBS is a hierarchy small enough to draw as one
+        (:data:`~.wbs_view.MAX_TREE_ROWS`); ``None`` for a flat WBS (shown as before)."""
+        rollup = self.metrics.wbs_rollup
+        if not self.metrics.wbs_hierarchical or rollup is None or len(rollup.values) > MAX_TREE_ROWS:
+            return None
+        return rollup.values
 
     def _cost_rows(self, table: pd.DataFrame, by: str) -> tuple[pd.DataFrame, _Cut]:
         """The rows of a cost table (see :meth:`cost_table`) and the caption's note."""

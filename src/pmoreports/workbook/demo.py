@@ -71,6 +71,7 @@ class DemoProject:
     benefit_share: float = 0.4
     explanations: tuple[tuple[str, str, str, str, str], ...] = ()
     params_extra: str = ""
+    kpis: tuple[tuple[str, Any], ...] = ()
 
 
 DEMO_PROJECTS: tuple[DemoProject, ...] = (
@@ -166,6 +167,12 @@ DEMO_PROJECTS: tuple[DemoProject, ...] = (
                 "Second shift for integration; weekly supplier review.",
             ),
         ),
+        kpis=(
+            ("contract_value", 3_100_000.0),
+            ("customer_satisfaction", 3.8),
+            ("team_satisfaction", 4.1),
+            ("satisfaction_scale", "1-5"),
+        ),
     ),
     DemoProject(
         "DELTA",
@@ -193,7 +200,7 @@ DEMO_PROJECTS: tuple[DemoProject, ...] = (
         dt.date(2026, 8, 1),
         36,
         9_500_000,
-        ("1 Design", "2 Permits", "3 Construction", "4 Fit-out", "5 Move", "6 Project office"),
+        ("1 Design", "1.1 Permits", "2 Building works", "2.1 Construction", "2.2 Fit-out", "3 Move"),
         ("Labour", "Contractors", "Materials", "Facilities"),
         0.97,
         1.02,
@@ -398,6 +405,7 @@ def _info(spec: DemoProject, planned: tuple[dt.date, ...]) -> ProjectInfo:
         "Steering committee reviewed the risk register.",
         next_steps=f"Continue {spec.wbs[min(1, len(spec.wbs) - 1)]}.\nUpdate the forecast.",
         overall_comment="",
+        **dict(spec.kpis),
     )
 
 

@@ -167,6 +167,11 @@ def _rng_abs(col: int, rows: range) -> str:
     return f"${_L(col)}${rows.start}:${_L(col)}${rows.stop - 1}"
 
 
+def _field_header(key: str) -> str:
+    """The Project sheet's label of field ``key``."""
+    return next(f.header for f in SCHEMA.project.fields if f.key == key)
+
+
 def _chart_formula(c: str) -> Callable[[int], str]:
     """A chart series cell: the value, or ``NA()`` (a gap in the chart) when blank."""
     return lambda r: f"=IF(ISNUMBER({c}{r}),{c}{r},NA())"
@@ -396,7 +401,7 @@ def _evm_finish(wb: Workbook, layout: Layout) -> None:
     for j in range(3):
         es.column_dimensions[_L(first_chart + j)].hidden = True
     status_facts = [
-        Column("Status date", "status_month", "date", lambda r: f"={STATUS}"),
+        Column(_field_header("status_date"), "status_month", "date", lambda r: f"={STATUS}"),
         Column("Budget at completion (BAC)", "bac", "money", lambda r: f"={bac_cell}"),
     ]
     calcs.append(_facts(es, 3, status_facts))
@@ -578,7 +583,7 @@ def _budget_finish(wb: Workbook, layout: Layout) -> None:
         Column(wbs_head, C.WBS, "text", first),
         *common(b_wbs, a_wbs, lambda r: f'$A{r}=""')[:6],
         Column(
-            "Estimate to complete",
+            SCHEMA.forecast.header(C.ETC),
             "etc",
             "money",
             g(f'IF(SUMPRODUCT(--({f_wbs}=$A{{r}}))=0,"{NA_FORECAST}",SUMPRODUCT(({f_wbs}=$A{{r}})*{f_etc}))'),
@@ -610,7 +615,7 @@ def _budget_finish(wb: Workbook, layout: Layout) -> None:
         Column("Budget at completion (BAC)", "bac", "money", lambda r: f"=SUM({span.format(c='F')})"),
         Column("Remaining budget", "remaining_budget", "money", lambda r: f"=F{r}-C{r}"),
         Column(
-            "Estimate to complete",
+            SCHEMA.forecast.header(C.ETC),
             "etc",
             "money",
             lambda r: f'=IF({any_forecast}=0,"{NA_FORECAST}",SUM({f_etc})+SUM({span.format(c="L")}))',
@@ -732,7 +737,9 @@ def _business_case_finish(wb: Workbook, layout: Layout) -> None:
     no_rows = f"COUNT({col('A')})=0"
     costs = f"(SUMPRODUCT({col('C')},{col('G')})+SUMPRODUCT({col('E')},{col('G')}))"
     facts = [
-        Column("Discount rate", "discount_rate", "fraction", lambda r: f'=IF({RATE}="","{NA_RATE}",{RATE})'),
+        Column(
+            _field_header("discount_rate"), "discount_rate", "fraction", lambda r: f'=IF({RATE}="","{NA_RATE}",{RATE})'
+        ),
         Column(
             "Net present value (NPV)",
             "npv",
