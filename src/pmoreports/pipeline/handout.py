@@ -47,6 +47,22 @@ HANDOUT_PAGE = "templates.html"
 GALLERY_DIR = "gallery"
 
 
+def handout_link(period_dir: Path, period: str) -> str:
+    """The index page's paragraph about the workbooks after ``period`` (YYYY-MM) whose reports
+    are in ``period_dir`` (``output/<period>``): a link to
+    ``../<next period>/_templates/templates.html``, or the command that writes it when it is
+    not there yet."""
+    target = next_month(dt.date.fromisoformat(f"{period}-01"))
+    page = handout_dir(period_dir.parent, f"{target:%Y-%m}") / HANDOUT_PAGE
+    if page.is_file():
+        href = f"../{target:%Y-%m}/{HANDOUT_DIR}/{HANDOUT_PAGE}"
+        return f'<p>Workbooks for {target:%B %Y}: <a href="{href}">{HANDOUT_PAGE}</a></p>'
+    return (
+        f'<p class="pmo-note">Workbooks for {target:%B %Y}: not written yet; '
+        "<code>pmoreports template next params/</code> writes them.</p>"
+    )
+
+
 def handout_dir(output: Path, period: str) -> Path:
     """``output/<period>/_templates``: where the hand-out of ``period`` (YYYY-MM) goes."""
     return output / period / HANDOUT_DIR

@@ -16,6 +16,7 @@ from ..paths import PORTFOLIO_NOTEBOOK, REPORT_CSS
 from ..report._format import NA, esc, html_table, rag_badge
 from ..report.portfolio import PortfolioReport, PortfolioSettings
 from ..report.render import html_to_pdf, notebook_to_html, sanitize_html
+from .handout import handout_link
 from .run import FAILED_DIR, WarmKernel, execute_notebook
 
 __all__ = ["PORTFOLIO_FILES", "portfolio_inputs", "write_portfolio"]
@@ -128,7 +129,7 @@ def _write_index(report: PortfolioReport) -> Path:
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Status reports {esc(report.period)}'
         f'</title><style>{css}</style></head><body class="pmo-report"><header class="pmo-doc-header">'
         f'<h1 class="pmo-title">Status reports: {esc(report.period)}</h1></header><main class="pmo-doc">'
-        f"<p>Portfolio summary: {portfolio or NA}</p>{table}"
+        f"<p>Portfolio summary: {portfolio or NA}</p>{table}{handout_link(report.period_dir, report.period)}"
         '<p class="pmo-note">Data quality: the score of 100 minus 25 per critical, 5 per major and 1 per minor '
         "finding (at least 0); each report's data-quality section lists its findings.</p>"
         f'<p class="pmo-note">Generated {generated} by pmoreports. Counts: '

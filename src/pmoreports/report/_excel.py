@@ -25,6 +25,7 @@ from .._files import atomic_write_bytes
 from ..metrics import glossary as g
 from ..metrics._export import needs_escape
 from ..workbook import columns as C
+from .portfolio_kpis import excel_kpi_columns
 
 __all__ = ["write_portfolio_workbook"]
 
@@ -65,7 +66,7 @@ def write_portfolio_workbook(
     wb = Workbook()
     ws = wb.active
     ws.title = "Projects"
-    cols = _columns(currency)
+    cols = _columns(currency) + excel_kpi_columns(table)
     _sheet(
         ws,
         [h for h, _, _ in cols],

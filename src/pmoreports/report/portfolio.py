@@ -34,6 +34,7 @@ from ._format import NA, esc, fmt_date, fmt_index, fmt_money, fmt_pct, html_tabl
 from ._yaml import load_yaml
 from .charts_display import set_static
 from .params import params_files
+from .portfolio_kpis import kpi_row, rag_kpi_columns
 from .project import ProjectReport
 
 __all__ = [
@@ -146,7 +147,7 @@ def _project_row(m: Mapping[str, Any]) -> dict[str, Any]:
         "currency": info["currency"],
     }
     row |= {f"rag_{k}": v["status"] for k, v in m["rag"].items()}
-    return row | {k: status[k]["value"] for k in PORTFOLIO_COLUMNS}
+    return row | {k: status[k]["value"] for k in PORTFOLIO_COLUMNS} | kpi_row(m)
 
 
 # -- the portfolio report -----------------------------------------------------------------------
@@ -285,6 +286,7 @@ class PortfolioReport:
             (f"BAC ({self.settings.currency})", f"{g.BAC}_rc", fmt_money),
             (f"EAC ({self.settings.currency})", f"{g.EAC}_rc", fmt_money),
             ("VAC %", g.VAC_PCT, fmt_pct),
+            *rag_kpi_columns(t),
         ]
         return _html(_sortable_table(t, cols))
 
