@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from conftest import require_program
@@ -24,9 +25,10 @@ from gallery_check import compare, recalculate
 from pmoreports.metrics.kinds import data_as_kind
 from pmoreports.workbook import columns as C
 from pmoreports.workbook.demo import DEMO_PERIOD, DEMO_PROJECTS, SEED, DemoProject, build_demo_project
-from pmoreports.workbook.gallery import write_kind_workbook
+from pmoreports.workbook.gallery import write_kind_template, write_kind_workbook
 from pmoreports.workbook.kinds import KINDS
 from pmoreports.workbook.model import ProjectData
+from pmoreports.workbook.nextmonth import write_next_workbook
 from pmoreports.workbook.reader import read_workbook
 from pmoreports.workbook.template import Layout
 
@@ -153,7 +155,17 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Case], 
             path = root / "in" / f"{name}-{kind}.xlsx"
             layout = write_kind_workbook(path, data_as_kind(data, kind))
             cases.append(Case(name, kind, path, layout, read_workbook(path)))
-    recalculate(soffice, [c.written for c in cases], root / "out", root / "profile")
+    alpha = demo[0][1]
+    for kind in KINDS:  # next month's workbooks: a month column added, nothing entered yet
+        rolled = root / "in" / f"next-{kind}.xlsx"
+        row = {C.ELEMENT: "Project", C.VARIANCE_TYPE: "cost", C.STATUS: "open"}
+        written = write_next_workbook(rolled, data_as_kind(alpha, kind), variances=[row])
+        assert written.layout is not None
+        cases.append(Case("next", kind, rolled, written.layout, read_workbook(rolled, today=dt.date(2030, 1, 1))))
+    blanks = [root / "in" / f"blank-{kind}.xlsx" for kind in KINDS]
+    for path, kind in zip(blanks, KINDS, strict=True):
+        write_kind_template(path, kind)
+    recalculate(soffice, [*(c.written for c in cases), *blanks], root / "out", root / "profile")
     return cases, root / "out"
 
 
@@ -171,3 +183,31 @@ def test_kinds_are_read_back_as_written(recalculated: tuple[list[Case], Path]) -
     assert {c.kind for c in cases} == set(KINDS)
     for case in cases:
         assert case.data.kind == case.kind
+
+
+def test_blank_templates_recalculate_without_error_values(recalculated: tuple[list[Case], Path]) -> None:
+    """A blank template opened in a spreadsheet shows blanks or n/a texts, never #DIV/0! and
+    the like (the earned-value chart's hidden #N/A columns aside)."""
+    _, out = recalculated
+    for kind in KINDS:
+        wb = openpyxl.load_workbook(out / f"blank-{kind}.xlsx", data_only=True)
+        errors = [
+            f"{ws.title}!{c.coordinate}={c.value}"
+            for ws in wb.worksheets
+            for row in ws.iter_rows()
+            for c in row
+            if isinstance(c.value, str)
+            and c.value.startswith("#")
+            and not (
+                c.value == "#N/A" and "(chart)" in str(ws.cell(row=_header_row_of(ws, c.column), column=c.column).value)
+            )
+        ]
+        assert not errors, f"{kind}: {errors[:10]}"
+
+
+def _header_row_of(ws: openpyxl.worksheet.worksheet.Worksheet, column: int) -> int:
+    """The row of the header above a column's chart values (the first cell naming '(chart)')."""
+    for r in range(1, 40):
+        if "(chart)" in str(ws.cell(row=r, column=column).value or ""):
+            return r
+    return 1

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,7 @@ def next_month(month: dt.date) -> dt.date:
 @dataclass(frozen=True)
 class NextWorkbook:
     """One written workbook: where, for which project and manager, the new status month,
-    the months locked (already reported) and the variance rows added."""
+    the months locked (already reported), the variance rows added and the layout written."""
 
     path: Path
     project_id: str
@@ -59,6 +59,7 @@ class NextWorkbook:
     period: dt.date
     locked_through: dt.date
     variance_rows: int
+    layout: Layout | None = field(default=None, compare=False, repr=False)
 
 
 def roll_forward(
@@ -115,7 +116,7 @@ def write_next_workbook(
         f"through {reported:%B %Y} are locked (grey), as reported; to correct one on purpose, use Review > "
         "Unprotect Sheet (no password): the report then shows the change as a restatement."
     )
-    write_kind_workbook(path, rolled, months=(target,), prepare=lock, notes=(note,))
+    layout = write_kind_workbook(path, rolled, months=(target,), prepare=lock, notes=(note,))
     info = rolled.info
     return NextWorkbook(
         path=path,
@@ -126,6 +127,7 @@ def write_next_workbook(
         period=target,
         locked_through=reported,
         variance_rows=len(rolled.variances) - len(data.variances),
+        layout=layout,
     )
 
 
