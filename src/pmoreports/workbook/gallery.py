@@ -879,6 +879,7 @@ def _risks_finish(wb: Workbook, layout: Layout) -> None:
         ),
     ]
     calcs = [_block(ws, HEADER_ROW, range(lay.first_row, lay.last_row + 1), cols, first_col=first_calc)]
+    _protect(ws)  # the calculated columns; input cells stay editable
     for j in range(4):
         ws.column_dimensions[_L(first_calc + j)].width = 14
     table = next(iter(ws.tables.values()))
