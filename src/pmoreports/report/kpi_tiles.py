@@ -47,10 +47,11 @@ def kpi_tiles_html(kpis: Mapping[str, Metric], currency: str, scale: str) -> lis
         else:
             value = esc(fmt_money(metric.value, currency))
             share = kpis.get(_SHARE_OF.get(key, ""))
-            note = (
-                f"{fmt_pct(share.value)} of the contract value"
-                if share is not None and share.value is not None
-                else g.explain(key).good
-            )
+            if key == g.CONTRACT_VALUE:
+                note = "the project's revenue"
+            elif share is not None and share.value is not None:
+                note = f"{fmt_pct(share.value)} of the contract value"
+            else:
+                note = g.explain(key).good
         tiles.append(kpi_tile_html(key, value, note))
     return tiles
