@@ -109,6 +109,7 @@ class ProjectMetrics:
     business_case: BusinessCase
     rag: dict[str, RagStatus]
     thresholds: RagThresholds
+    manager: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict (see :func:`write_metrics`); NaN becomes ``None`` + reason.
@@ -125,6 +126,7 @@ class ProjectMetrics:
                 "project_id": self.project_id,
                 "name": self.name,
                 "programme": self.programme,
+                "manager": self.manager,
                 "currency": self.currency,
                 "status_month": self.status_month.isoformat(),
                 "eac_method": self.eac_method,
@@ -240,6 +242,7 @@ def project_metrics(
         business_case=project_business_case(data, discount_rate),
         rag=rag_status(status, limits),
         thresholds=limits,
+        manager=info.manager,
     )
 
 
