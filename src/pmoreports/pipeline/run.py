@@ -79,6 +79,11 @@ class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
         self.ip = str(Path(self._socket_dir) / "kernel")
         self.connection_file = str(Path(self._socket_dir) / "connection.json")
 
+    @property
+    def socket_dir(self) -> str:
+        """The private folder of the kernel's sockets and connection file."""
+        return self._socket_dir
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
@@ -117,7 +122,13 @@ class WarmKernel:
             self.discard()
         if self.km is None:
             km = IpcKernelManager(kernel_name=KERNEL)
-            run_sync(km.start_kernel)()
+            try:
+                run_sync(km.start_kernel)()
+            except BaseException:  # stopped (or failed) mid-start: no kernel or folder may outlive it
+                with contextlib.suppress(Exception):
+                    run_sync(km.shutdown_kernel)(now=True)
+                shutil.rmtree(km.socket_dir, ignore_errors=True)
+                raise
             self.km = km
         return self.km
 
