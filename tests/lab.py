@@ -200,13 +200,16 @@ class Lab:
         )
 
     def run_all(self) -> None:
-        """Run > Run All Cells, then wait until every code cell has run and the kernel is idle."""
+        """Run > Run All Cells, then wait until every code cell has run (or one shows an error,
+        which stops the run) and the kernel is idle."""
         self.page.click("#jp-MainMenu .lm-MenuBar-item >> text=Run")
         self.page.click("li.lm-Menu-item[data-command='runmenu:run-all']")
         self.page.wait_for_function(
             """() => {
                 const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
-                return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
+                const error = document.querySelector(
+                    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]');
+                return error || (prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim())));
             }""",
             timeout=RUN_TIMEOUT_MS,
         )

@@ -378,7 +378,8 @@ def portfolio_explorer(
         .resolve_scale(y="independent")
         .properties(width=width - 100, title="Budget vs actual by WBS element")
     )
-    return alt.hconcat(left, right).resolve_scale(color="independent", size="independent")
+    chart: alt.HConcatChart = alt.hconcat(left, right).resolve_scale(color="independent", size="independent")
+    return chart
 
 
 def wbs_bars(project: str, cost_by_wbs: pd.DataFrame, currency: str) -> pd.DataFrame:

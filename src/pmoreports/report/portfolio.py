@@ -702,7 +702,7 @@ def _sortable_table(t: pd.DataFrame, cols: Sequence[tuple[str, str, Any]]) -> st
     uid = "pmo-sort"
     ranks = {key: _rank(t[key]) for _, key, _ in cols}
     inputs, rules, heads = [], [], []
-    for i, (label, key, fmt) in enumerate(cols):
+    for i, (label, _key, fmt) in enumerate(cols):
         for d, sign in (("a", ""), ("d", "-1 * ")):
             inputs.append(f'<input type="radio" name="{uid}" id="{uid}-{i}{d}" class="pmo-sort-input">')
             rules.append(f"#{uid}-{i}{d}:checked ~ .pmo-sortable-table tbody tr {{ order: calc({sign}var(--r{i})); }}")
