@@ -180,15 +180,20 @@ class Lab:
         return [text for kind, text in self.console if kind == "error"] + self.page_errors
 
     def open(self, path: str) -> None:
-        """Open the notebook ``path`` (relative to the server root); wait until its cells are
-        shown and its kernel is connected and idle."""
-        self.page.goto(f"{self.server.url}lab/tree/{path}?token={self.server.token}", wait_until="load")
+        """Open the notebook ``path`` (relative to the server root) in a fresh workspace (so
+        the page shows that notebook only, not what an earlier page left open); wait until its
+        cells are shown and its kernel is connected and idle."""
+        workspace = f"test-{secrets.token_hex(4)}"
+        url = f"{self.server.url}lab/workspaces/{workspace}/tree/{path}?reset&token={self.server.token}"
+        self.page.goto(url, wait_until="load")
         self.page.wait_for_function(
             """() => document.querySelectorAll('.jp-NotebookPanel .jp-Cell').length > 0
                 && !document.querySelector('.jp-NotebookPanel .jp-Spinner')""",
             timeout=RUN_TIMEOUT_MS,
         )
         self.wait_idle()
+        panels = self.evaluate("() => document.querySelectorAll('.jp-NotebookPanel').length")
+        assert panels == 1, f"{panels} notebooks open, expected only {path}"
 
     def wait_idle(self) -> None:
         """Wait until the status bar says the notebook's kernel is idle (not initializing,

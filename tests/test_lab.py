@@ -20,6 +20,8 @@ from browser import CHROMIUM
 from conftest import REPO, require_program
 from lab import Lab, LabServer, jupyter_lab, open_lab
 
+pytestmark = pytest.mark.lab  # about 2 minutes: not in the default run; `pytest -m lab` (.ci/run)
+
 NOTEBOOKS = ("explore.ipynb", "explore_project.ipynb")
 
 _CHARTS = """() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output')]
