@@ -26,6 +26,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from browser import open_page, requires_chromium
 from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -34,7 +35,7 @@ from pmoreports.errors import ParamsError, ReportError
 from pmoreports.metrics import glossary as g
 from pmoreports.metrics.evm import EAC_METHODS
 from pmoreports.metrics.project import project_metrics, write_metrics
-from pmoreports.paths import NOTEBOOKS_DIR, notebook_input
+from pmoreports.paths import NOTEBOOKS_DIR, REPORT_CSS, notebook_input
 from pmoreports.report import charts, charts_display
 from pmoreports.report._format import fmt_money, rag_colours
 from pmoreports.report.analyst import SHOWN_COLUMNS, Portfolio, PortfolioWarning
@@ -518,6 +519,11 @@ def test_project_explorer_runs_with_papermill_from_another_folder(tmp_path: Path
     nb = json.loads(out.read_text(encoding="utf-8"))
     outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
     assert [o for o in outputs if o["output_type"] == "error"] == []
+    assert [o["text"] for o in outputs if o.get("name") == "stderr"] == []  # no warning either
+    charts = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).startswith("show(")]
+    assert len(charts) >= 4
+    for cell in charts:  # interactive Vega-Lite for JupyterLab to draw, not a static picture
+        assert any(k.startswith("application/vnd.vegalite") for o in cell["outputs"] for k in o.get("data", {}))
     html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs)
     report = ProjectReport.load(REPO / "params" / "foxtrot.yaml")
     ac = report.metrics.status[g.AC].value
@@ -547,3 +553,56 @@ def test_report_helpers_convert_and_colour_too(
     data = next(rows for rows in spec["datasets"].values() if rows and g.CPI in rows[0])
     assert {row["rag"] for row in data} == {m["rag"]["overall"]["status"] for m in metrics.values()}
     assert all(tip["field"] in data[0] for tip in points["encoding"]["tooltip"])
+
+
+# -- the portfolio table's figures never wrap -----------------------------------------------------
+
+
+def _figures(period_dir: Path) -> tuple[str, list[str]]:
+    """The portfolio report's RAG table (HTML fragment) and its money figures as shown."""
+    from pmoreports.report.portfolio import PortfolioReport
+
+    summary = PortfolioReport.load(period_dir)
+    t = summary.table()
+    figures = [fmt_money(v) for k in (f"{g.BAC}_rc", f"{g.EAC}_rc") for v in t[k] if v is not None]
+    assert any(len(f) >= 9 for f in figures)  # millions: "4,416,368" and the like
+    return str(summary.rag_table().data), figures
+
+
+_LINES_PER_FIGURE = """() => [...document.querySelectorAll('.pmo-sortable-table td.pmo-num')].map(td => {
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+    return [td.textContent, tops.size];
+})"""
+
+
+@requires_chromium
+@pytest.mark.parametrize("width", [360, 640, 1024, 1600])
+def test_portfolio_table_figures_stay_on_one_line_in_a_browser(period_dir: Path, tmp_path: Path, width: int) -> None:
+    """At any window width and with whatever fonts the machine has, a figure of the
+    portfolio table is one line box (the table scrolls sideways instead)."""
+    fragment, figures = _figures(period_dir)
+    css = REPORT_CSS.read_text(encoding="utf-8")
+    page = tmp_path / "table.html"
+    page.write_text(f"<!DOCTYPE html><html><head><style>{css}</style></head><body>{fragment}</body></html>", "utf-8")
+    with open_page(page) as result:
+        result.page.set_viewport_size({"width": width, "height": 800})
+        cells = result.evaluate(_LINES_PER_FIGURE)
+    assert {text for text, _ in cells} >= set(figures)
+    assert [(text, lines) for text, lines in cells if lines != 1] == []
+
+
+def test_portfolio_table_figures_stay_on_one_line_in_the_pdf(period_dir: Path) -> None:
+    import io
+
+    import pdfplumber
+
+    from pmoreports.report import render
+
+    fragment, figures = _figures(period_dir)
+    page = f"<!DOCTYPE html><html><head><title>Portfolio</title></head><body><main>{fragment}</main></body></html>"
+    with pdfplumber.open(io.BytesIO(render.html_to_pdf(page))) as doc:
+        lines = [line for p in doc.pages for line in (p.extract_text() or "").splitlines()]
+    for figure in figures:
+        assert any(figure in line for line in lines), figure
