@@ -606,3 +606,18 @@ def test_portfolio_table_figures_stay_on_one_line_in_the_pdf(period_dir: Path) -
         lines = [line for p in doc.pages for line in (p.extract_text() or "").splitlines()]
     for figure in figures:
         assert any(figure in line for line in lines), figure
+
+
+def test_a_project_that_cannot_be_read_is_named_and_left_out(kit: Path, tmp_path: Path) -> None:
+    root = tmp_path / "kit"
+    (root / "params").mkdir(parents=True)
+    (root / "examples").mkdir()
+    for name in ("_defaults.yaml", "_portfolio.yaml", "alpha.yaml", "bravo.yaml"):
+        shutil.copyfile(kit / "params" / name, root / "params" / name)
+    shutil.copyfile(kit / "examples" / "alpha.xlsx", root / "examples" / "alpha.xlsx")
+    (root / "examples" / "bravo.xlsx").write_bytes(b"not a workbook")
+    with pytest.warns(PortfolioWarning, match=r"1 project\(s\) could not be loaded.*bravo\.yaml"):
+        p = Portfolio.load(root / "params")
+    assert list(p.table.index) == ["ALPHA"]
+    assert list(p.failed) == ["bravo.yaml"] and "bravo.xlsx" in p.failed["bravo.yaml"]
+    assert "Not loaded" in p._repr_html_()
