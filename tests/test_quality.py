@@ -27,6 +27,7 @@ from pmoreports.workbook import columns as C
 from pmoreports.workbook.demo import DEMO_PERIOD, DEMO_PROJECTS, SEED, build_demo_project
 from pmoreports.workbook.model import ProjectData
 from pmoreports.workbook.reader import check_workbook, read_workbook
+from pmoreports.workbook.schema import SCHEMA
 from pmoreports.workbook.template import write_project_workbook
 
 SRC = REPO / "src" / "pmoreports"
@@ -249,3 +250,29 @@ def test_read_workbook_keeps_warnings_and_the_report_counts_them(alpha_xlsx: Pat
     assert data.warnings == []
     assert data.cells.grid_cell("Progress", ("1 Discovery",), DEMO_PERIOD)
     assert data.cells.next_cell("Variances", C.ELEMENT) == "A3"
+
+
+PROJECT_SHEET, VARIANCES_SHEET = SCHEMA.project, SCHEMA.variances
+
+
+def test_a_template_1_0_workbook_without_the_variances_sheet_reads_with_a_note(
+    tmp_path: Path, alpha_xlsx: Path
+) -> None:
+    """A workbook made before the Variances sheet existed (template 1.0) keeps working:
+    the same metrics, one minor note naming the sheet and the version that added it."""
+    book = openpyxl.load_workbook(alpha_xlsx)
+    del book[VARIANCES_SHEET.name]
+    project = book[PROJECT_SHEET.name]
+    version_cell = next(row[1] for row in project.iter_rows(max_col=2) if row[0].value == PROJECT_SHEET.version_label)
+    version_cell.value = "1.0"
+    old = tmp_path / "alpha_1_0.xlsx"
+    book.save(old)
+
+    result = check_workbook(old)
+    assert not result.errors and result.data is not None
+    notes = [i for i in result.issues if i.code == "DQ-TEMPLATE-OLDER"]
+    assert len(notes) == 1 and notes[0].severity == MINOR
+    assert notes[0].sheet == VARIANCES_SHEET.name and VARIANCES_SHEET.since in notes[0].message
+    current = project_metrics(read_workbook(alpha_xlsx)).to_dict()
+    older = project_metrics(read_workbook(old)).to_dict()
+    assert older["status"] == current["status"] and older["costs"] == current["costs"]

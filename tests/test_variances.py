@@ -9,6 +9,7 @@ empty limit is not checked, an undefined value never breaches.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from pathlib import Path
 
@@ -240,6 +241,11 @@ def test_explanations_match_element_and_type() -> None:
     }
     s3 = v[(v["element"] == "S3") & (v["measure"] == g.SV)].iloc[0]
     assert s3["explanation"] is not None and not s3["explained"]
+    # metrics.json carries the explanation as an object, not as the text of a Python dict
+    records = project_metrics(data, variance=fence_thresholds()).to_dict()["variances"]
+    s2_record = next(r for r in records if r["element"] == "S2" and r["measure"] == g.CV)
+    assert s2_record["explanation"] == s2
+    assert json.loads(json.dumps(records)) == records
     todo = unexplained_breaches(v)
     assert list(todo.columns) == list(VARIANCE_COLUMNS)
     pairs = set(zip(todo[col.ELEMENT], todo[col.VARIANCE_TYPE], strict=True))

@@ -649,7 +649,8 @@ class Table:
 
 
 def json_value(value: Any) -> Any:
-    """A JSON-safe scalar: NaN/inf/NA -> None, numpy -> Python, dates -> ISO strings."""
+    """A JSON-safe value: NaN/inf/NA -> None, numpy -> Python, dates -> ISO strings,
+    mappings (e.g. a variance explanation row) -> dicts of JSON-safe values."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp | dt.datetime):
@@ -663,6 +664,8 @@ def json_value(value: Any) -> Any:
         return value if math.isfinite(value) else None
     if isinstance(value, bool | int | str):
         return value
+    if isinstance(value, Mapping):
+        return {str(k): json_value(v) for k, v in value.items()}
     return str(value)
 
 
