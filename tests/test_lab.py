@@ -20,7 +20,7 @@ from browser import CHROMIUM
 from conftest import REPO, require_program
 from lab import Lab, LabServer, jupyter_lab, open_lab
 
-pytestmark = pytest.mark.lab  # about 2 minutes: not in the default run; `pytest -m lab` (.ci/run)
+pytestmark = pytest.mark.lab  # about 2 minutes; alone: `pytest -m lab`
 
 NOTEBOOKS = ("explore.ipynb", "explore_project.ipynb")
 
