@@ -8,7 +8,10 @@ told to.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+from .errors import ParamsError
 
 __all__ = [
     "BLANK_TEMPLATE_NAME",
@@ -24,6 +27,7 @@ __all__ = [
     "REPORT_TEMPLATE_DIR",
     "TEMPLATES_DIR",
     "blank_template_path",
+    "notebook_input",
 ]
 
 KIT_ROOT = Path(__file__).resolve().parents[2]
@@ -46,3 +50,24 @@ REPORT_CSS = REPORT_TEMPLATE_DIR / "pmo" / "report.css"
 def blank_template_path(root: Path = KIT_ROOT) -> Path:
     """The committed blank template under ``root``."""
     return root / TEMPLATES_DIR / "excel" / BLANK_TEMPLATE_NAME
+
+
+def notebook_input(path: str | os.PathLike[str], what: str = "parameter file") -> Path:
+    """An input a notebook names (``../params``, ``../params/alpha.yaml``), found from any
+    working folder: as given when absolute or when it exists relative to the current folder
+    (JupyterLab runs a kernel in the notebook's folder), otherwise relative to the kit's
+    ``notebooks/`` folder, where the committed notebooks' relative defaults point from
+    (papermill runs a kernel wherever it was started). Raises
+    :class:`~pmoreports.errors.ParamsError` naming ``what``, the path and every folder tried.
+    """
+    given = Path(path)
+    if given.is_absolute():
+        if given.exists():
+            return given
+        raise ParamsError(f"{what} not found: {given}")
+    tried = [Path.cwd(), NOTEBOOKS_DIR]
+    for folder in dict.fromkeys(tried):
+        if (folder / given).exists():
+            return (folder / given).resolve()
+    places = " and ".join(str(f) for f in dict.fromkeys(tried))
+    raise ParamsError(f"{what} not found: {given} (relative to {places})")

@@ -133,6 +133,7 @@ class ProjectMetrics:
     realism: EacRealism
     case_at_completion: CaseAtCompletion
     quality: DataQuality
+    manager: str = ""
     wbs_rollup: Table | None = None
     wbs_hierarchical: bool = False
     kpis: dict[str, Metric] = dataclasses.field(default_factory=dict)
@@ -158,6 +159,7 @@ class ProjectMetrics:
                 "project_id": self.project_id,
                 "name": self.name,
                 "programme": self.programme,
+                "manager": self.manager,
                 "currency": self.currency,
                 "status_month": self.status_month.isoformat(),
                 "eac_method": self.eac_method,
@@ -298,6 +300,7 @@ def project_metrics(
         realism=eac_realism(series, by_wbs, variance_limits, g.EAC),
         case_at_completion=case_at_completion(data, status[g.EAC], discount_rate, baseline_case),
         quality=data_quality(data, by_wbs, variances),
+        manager=info.manager,
     )
 
 

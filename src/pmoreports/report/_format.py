@@ -1,26 +1,40 @@
-"""Number formatting and small HTML builders for reports.
+"""Number formatting and small HTML builders for reports, and the same formats for notebooks.
 
 Every value that reaches HTML goes through :func:`esc` (``html.escape``):
 workbook text is data, never markup. Undefined metrics show as ``n/a`` with the
 plain-language reason in a ``title`` attribute and as a footnote-ready text.
+
+In a notebook, :class:`NotebookHTML` shows a report section with the report's own
+styles (scoped to the section, so JupyterLab's look is untouched), and
+:func:`style_frame` shows a DataFrame with the report's number formats (by unit) and RAG
+colours, as a pandas ``Styler``; figures never wrap inside themselves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import math
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
+from IPython.core.display import HTML
 
 from ..metrics.evm import Metric
 from ..metrics.glossary import reason_text
+from ..paths import REPORT_CSS
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 __all__ = [
     "NA",
+    "RAG",
+    "TEXT",
+    "NotebookHTML",
     "esc",
     "fmt_date",
     "fmt_index",
@@ -28,13 +42,21 @@ __all__ = [
     "fmt_money",
     "fmt_months",
     "fmt_pct",
+    "fmt_unit",
     "html_table",
     "metric_html",
+    "notebook_css",
     "rag_badge",
+    "rag_colours",
+    "style_frame",
     "text_html",
 ]
 
 NA = "n/a"
+RAG: Final = "rag"
+"""Unit of a column of RAG statuses (green, amber, red, grey) in :func:`style_frame`."""
+TEXT: Final = "text"
+"""Unit of a column of plain text in :func:`style_frame`."""
 
 
 def esc(value: Any) -> str:
@@ -96,6 +118,29 @@ _BY_UNIT = {
 }
 
 
+def fmt_unit(value: Any, unit: str, currency: str = "") -> str:
+    """Text of ``value`` in the report's format for its unit (``money``, ``index``,
+    ``fraction``, ``months``, ``years``, ``days``, ``count``, :data:`RAG`, :data:`TEXT`);
+    ``n/a`` when missing. Money is ``1,234,567`` (with ``currency`` in front when given)."""
+    if unit == RAG:
+        return _rag_word(value)
+    if unit == TEXT or isinstance(value, str):
+        return NA if _missing(value) else str(value)
+    number = _number(value)
+    fmt = _BY_UNIT.get(unit)
+    return fmt(number, currency) if fmt else fmt_money(number, currency)
+
+
+def _number(value: Any) -> float | None:
+    if value is None or value is pd.NA or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def fmt_metric(metric: Metric, currency: str = "") -> str:
     """Plain text of a metric by its unit (money when the unit is money or unknown)."""
     fmt = _BY_UNIT.get(metric.unit)
@@ -113,9 +158,13 @@ def metric_html(metric: Metric, currency: str = "") -> str:
     )
 
 
+def _rag_word(status: Any) -> str:
+    return {"green": "GREEN", "amber": "AMBER", "red": "RED"}.get(str(status).lower(), "N/A")
+
+
 def rag_badge(status: str, label: str = "") -> str:
     """Coloured badge that also carries the status as text (readable in greyscale)."""
-    word = {"green": "GREEN", "amber": "AMBER", "red": "RED"}.get(status, "N/A")
+    word = _rag_word(status)
     text = f"{label}: {word}" if label else word
     return f'<span class="pmo-rag pmo-rag-{esc(status)}" data-rag="{esc(status)}">{esc(text)}</span>'
 
@@ -151,3 +200,108 @@ def text_html(s: str | None) -> str:
     paragraphs = [p.strip("\n") for p in re.split(r"\n(?:[ \t]*\n)+", text) if p.strip()]
     body = "".join("<p>" + "<br>".join(html.escape(line) for line in p.split("\n")) + "</p>" for p in paragraphs)
     return f'<div class="pmo-text">{body}</div>'
+
+
+# -- notebooks --------------------------------------------------------------------------------
+
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_SCOPE = "pmo-nb"
+_UNSCOPED = ("body", "@")
+"""Rules of the report stylesheet a notebook does not take: the page body and at-rules
+(``@page``, ``@media print``)."""
+
+
+def _top_level_rules(css: str) -> Iterable[tuple[str, str]]:
+    """``(selectors, declarations)`` of the top-level rules of ``css``; at-rule blocks are
+    yielded whole as ``("@...", "")``."""
+    css = _COMMENT.sub("", css)
+    i = 0
+    while (start := css.find("{", i)) >= 0:
+        head = css[i:start].strip()
+        depth, j = 1, start + 1
+        while depth and j < len(css):
+            depth += {"{": 1, "}": -1}.get(css[j], 0)
+            j += 1
+        yield (head, "") if head.startswith("@") else (head, css[start + 1 : j - 1].strip())
+        i = j
+
+
+@functools.cache
+def notebook_css() -> str:
+    """The report stylesheet for a notebook output: every rule scoped under ``.pmo-nb``
+    (``:root`` and ``html`` become ``.pmo-nb`` itself), without the page body, the
+    notebook-structure rules and the print at-rules. One source: ``report.css``."""
+    out = []
+    for head, body in _top_level_rules(REPORT_CSS.read_text(encoding="utf-8")):
+        selectors = [x.strip() for x in head.split(",")]
+        if head.startswith(_UNSCOPED) or any(x.startswith((".jp-", "a.anchor")) for x in selectors):
+            continue
+        scoped = [f".{_SCOPE}" if x in (":root", "html") else f".{_SCOPE} {x}" for x in selectors]
+        out.append(f"{', '.join(scoped)} {{ {' '.join(body.split())} }}")
+    return "\n".join(out)
+
+
+class NotebookHTML(HTML):  # type: ignore[misc]
+    """A report section. ``data`` is the fragment a report page shows (the page has the
+    stylesheet); displayed in a notebook (charts not static), it carries the report's
+    styles with it, scoped to itself (:func:`notebook_css`)."""
+
+    def __init__(self, data: str) -> None:
+        super().__init__(data)  # type: ignore[no-untyped-call]
+
+    def _repr_html_(self) -> str:
+        from .charts_display import is_static
+
+        data = str(self.data)
+        return data if is_static() else f'<div class="{_SCOPE}"><style>{notebook_css()}</style>{data}</div>'
+
+
+@functools.cache
+def rag_colours() -> dict[str, tuple[str, str]]:
+    """``status -> (background, text colour)`` of the report's RAG badges, read from
+    ``report.css`` (``--pmo-green``...; grey is drawn as an outline there, here filled)."""
+    palette = dict(re.findall(r"--pmo-([a-z]+):\s*(#[0-9a-fA-F]{3,6})", REPORT_CSS.read_text(encoding="utf-8")))
+    text = {"green": "#ffffff", "amber": "#000000", "red": "#ffffff", "grey": "#ffffff"}
+    return {status: (palette[status], ink) for status, ink in text.items()}
+
+
+def _rag_css(status: Any) -> str:
+    colours = rag_colours().get(str(status).lower())
+    if colours is None:
+        return ""
+    return f"background-color: {colours[0]}; color: {colours[1]}; font-weight: 700; text-align: center"
+
+
+def style_frame(
+    frame: pd.DataFrame,
+    units: Mapping[str, str],
+    *,
+    labels: Mapping[str, str] | None = None,
+    caption: str = "",
+) -> Styler:
+    """``frame`` as a pandas ``Styler`` in the report's formats: each column formatted by its
+    unit (:func:`fmt_unit`; a column without a unit is text), RAG columns as the status word
+    on the badge colour, numbers right-aligned in tabular figures that never wrap, ``n/a``
+    where a value is missing. ``labels`` renames column headers; ``caption`` goes on top."""
+    formats: dict[Any, str | Callable[[object], str] | None] = {
+        column: functools.partial(fmt_unit, unit=units.get(str(column), TEXT)) for column in frame.columns
+    }
+    styler = frame.style.format(formats)
+    rag: list[Hashable] = [c for c in frame.columns if units.get(str(c)) == RAG]
+    numeric: list[Hashable] = [c for c in frame.columns if units.get(str(c), TEXT) not in (RAG, TEXT)]
+    if rag:
+        styler = styler.map(_rag_css, subset=rag)
+    if numeric:
+        styler = styler.set_properties(
+            subset=numeric,
+            **{"text-align": "right", "white-space": "nowrap", "font-variant-numeric": "tabular-nums"},
+        )
+    styler = styler.set_table_styles(
+        [
+            {"selector": "th", "props": "white-space: nowrap; text-align: left;"},
+            {"selector": "caption", "props": "caption-side: top; text-align: left; color: #52606d;"},
+        ]
+    )
+    if labels:
+        styler = styler.relabel_index([labels.get(str(c), str(c)) for c in frame.columns], axis=1)
+    return styler.set_caption(caption) if caption else styler

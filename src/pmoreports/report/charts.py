@@ -13,12 +13,25 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..errors import ReportError
 from ..metrics import glossary as g
 from ..metrics.project import ProjectMetrics
 from ..workbook import columns as C
 from . import limits
+from ._format import RAG, fmt_unit, rag_colours
 
-__all__ = ["AnyChart", "budget_vs_actual", "index_trend", "quadrant", "risk_heatmap", "s_curve"]
+__all__ = [
+    "EXPLORER_SELECTION",
+    "QUADRANT_COLUMNS",
+    "AnyChart",
+    "budget_vs_actual",
+    "index_trend",
+    "portfolio_explorer",
+    "quadrant",
+    "risk_heatmap",
+    "s_curve",
+    "wbs_bars",
+]
 
 AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart
 """What the chart functions return (display with ``charts_display.show``)."""
@@ -29,7 +42,6 @@ PALETTE = {
     "AC (actual)": "#c0392b",
     "EAC projection": "#c0392b",
 }
-_RAG_COLOURS = alt.Scale(domain=["green", "amber", "red", "grey"], range=["#2e7d32", "#f9a825", "#c62828", "#9e9e9e"])
 
 
 def _months(metrics: ProjectMetrics) -> pd.DataFrame:
@@ -236,37 +248,147 @@ def risk_heatmap(metrics: ProjectMetrics, size: int = 220) -> AnyChart:
     return alt.layer(rect, text).properties(width=size, height=_bounded(size), title="Open risks: probability x impact")
 
 
-def quadrant(table: pd.DataFrame, width: int = 520, height: int = 360) -> AnyChart:
-    """Portfolio CPI vs SPI(t), one bubble per project sized by BAC and coloured by RAG.
+QUADRANT_COLUMNS = (C.PROJECT, "name", g.CPI, g.SPI_T, g.BAC, "rag")
+"""Columns :func:`quadrant` draws (``rag_overall`` is taken for a missing ``rag``)."""
 
-    ``table`` has columns ``project``, ``name``, ``cpi``, ``spi_t``, ``bac`` and ``rag``.
-    """
-    data = table.dropna(subset=[g.CPI, g.SPI_T])
+
+def _quadrant_data(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows and columns the quadrant draws; a clear error when a column is missing."""
+    data = table.reset_index() if C.PROJECT not in table.columns and table.index.name == C.PROJECT else table
+    if "rag" not in data.columns and "rag_overall" in data.columns:
+        data = data.assign(rag=data["rag_overall"])
+    missing = [c for c in QUADRANT_COLUMNS if c not in data.columns]
+    if missing:
+        raise ReportError(
+            f"quadrant: the table has no column {', '.join(missing)}; expected the columns "
+            f"{', '.join(QUADRANT_COLUMNS)} (e.g. Portfolio.table or PortfolioReport.table())"
+        )
+    data = data[list(QUADRANT_COLUMNS)].copy()
+    data[g.BAC] = pd.to_numeric(data[g.BAC], errors="coerce")
+    data["rag"] = data["rag"].fillna("grey").astype(str)
+    data["status"] = data["rag"].map(lambda r: fmt_unit(r, RAG))
+    return data.dropna(subset=[g.CPI, g.SPI_T])
+
+
+def _rag_scale() -> alt.Scale:
+    """RAG statuses in the report's badge colours."""
+    colours = rag_colours()
+    return alt.Scale(domain=list(colours), range=[background for background, _ in colours.values()])
+
+
+def _quadrant_layers(
+    data: pd.DataFrame, width: int, height: int, currency: str, pick: alt.Parameter | None = None
+) -> alt.LayerChart:
     lo = float(min(0.7, data[g.CPI].min() - 0.05, data[g.SPI_T].min() - 0.05)) if len(data) else 0.7
     hi = float(max(1.2, data[g.CPI].max() + 0.05, data[g.SPI_T].max() + 0.05)) if len(data) else 1.2
     scale = alt.Scale(domain=[lo, hi], zero=False, nice=False)
-    points = (
-        alt.Chart(data)
-        .mark_circle(opacity=0.8, stroke="#333", strokeWidth=0.5)
-        .encode(
-            x=alt.X(f"{g.SPI_T}:Q", title="SPI(t): schedule (right = ahead)", scale=scale),
-            y=alt.Y(f"{g.CPI}:Q", title="CPI: cost (up = under budget)", scale=scale),
-            size=alt.Size(f"{g.BAC}:Q", title="BAC", legend=None, scale=alt.Scale(range=[80, 1600])),
-            color=alt.Color("rag:N", title="RAG", scale=_RAG_COLOURS),
-            tooltip=[
-                C.PROJECT,
-                "name",
-                alt.Tooltip(f"{g.CPI}:Q", format=".2f"),
-                alt.Tooltip(f"{g.SPI_T}:Q", format=".2f"),
-                alt.Tooltip(f"{g.BAC}:Q", format=",.0f"),
-                "rag:N",
-            ],
-        )
+    bac = f"BAC ({currency})" if currency else "BAC"
+    base = alt.Chart(data).encode(
+        x=alt.X(f"{g.SPI_T}:Q", title="SPI(t): schedule (right = ahead)", scale=scale),
+        y=alt.Y(f"{g.CPI}:Q", title="CPI: cost (up = under budget)", scale=scale),
     )
-    labels = points.mark_text(dy=-12, fontSize=10, color="#333").encode(text=f"{C.PROJECT}:N", size=alt.value(10))
+    points = base.mark_circle(stroke="#333", strokeWidth=0.5).encode(
+        size=alt.Size(f"{g.BAC}:Q", title=bac, legend=None, scale=alt.Scale(range=[80, 1600])),
+        color=alt.Color("rag:N", title="Overall RAG", scale=_rag_scale()),
+        opacity=alt.condition(pick, alt.value(0.95), alt.value(0.35)) if pick is not None else alt.value(0.8),
+        tooltip=[
+            alt.Tooltip(f"{C.PROJECT}:N", title="Project"),
+            alt.Tooltip("name:N", title="Name"),
+            alt.Tooltip(f"{g.CPI}:Q", title="CPI", format=".2f"),
+            alt.Tooltip(f"{g.SPI_T}:Q", title="SPI(t)", format=".2f"),
+            alt.Tooltip(f"{g.BAC}:Q", title=bac, format=",.0f"),
+            alt.Tooltip("status:N", title="RAG"),
+        ],
+    )
+    if pick is not None:
+        points = points.add_params(pick)
+    labels = base.mark_text(dy=-12, fontSize=10, color="#333").encode(text=f"{C.PROJECT}:N")
     ones = pd.DataFrame({"v": [1.0]})
     vline = alt.Chart(ones).mark_rule(color="#9e9e9e").encode(x="v:Q")
     hline = alt.Chart(ones).mark_rule(color="#9e9e9e").encode(y="v:Q")
-    return alt.layer(vline, hline, points, labels).properties(
-        width=width, height=_bounded(height), title="Cost vs schedule performance (bubble size = BAC)"
+    return alt.layer(vline, hline, points, labels).properties(width=width, height=_bounded(height))
+
+
+def quadrant(table: pd.DataFrame, width: int = 520, height: int = 360, currency: str = "") -> AnyChart:
+    """Portfolio CPI vs SPI(t), one bubble per project sized by BAC, coloured by overall RAG
+    in the report's badge colours, labelled with the project ID.
+
+    ``table`` has the columns :data:`QUADRANT_COLUMNS` (``bac`` in one currency: give it as
+    ``currency`` for the tooltip); a project without CPI or SPI(t) is not drawn.
+    """
+    chart = _quadrant_layers(_quadrant_data(table), width, height, currency)
+    return chart.properties(title="Cost vs schedule performance (bubble size = BAC)")
+
+
+EXPLORER_SELECTION = "project_pick"
+"""Name of the selection parameter of :func:`portfolio_explorer` (the clicked projects)."""
+
+
+def portfolio_explorer(
+    table: pd.DataFrame,
+    wbs: pd.DataFrame,
+    *,
+    selected: str | None = None,
+    currency: str = "",
+    width: int = 380,
+    height: int = 320,
+) -> alt.HConcatChart:
+    """The quadrant (:func:`quadrant`) linked to the chart beside it: clicking a bubble shows
+    that project's budget to date, earned value and actual cost by WBS element (shift-click
+    adds projects; double-click clears). ``selected`` is the project shown at first.
+
+    ``wbs`` is long: ``project``, ``wbs``, ``measure``, ``value`` and ``currency`` (the
+    project's own; a project's largest elements only, see :func:`wbs_bars`).
+    """
+    pick = alt.selection_point(
+        name=EXPLORER_SELECTION,
+        fields=[C.PROJECT],
+        value=[{C.PROJECT: selected}] if selected else alt.Undefined,
+        empty=False,
+        on="click",
+        clear="dblclick",
     )
+    left = _quadrant_layers(_quadrant_data(table), width, height, currency, pick).properties(
+        title=alt.TitleParams("Cost vs schedule (bubble size = BAC)", subtitle="Click a project to see its WBS")
+    )
+    measures = ["Budget to date (PV)", "Earned (EV)", "Actual (AC)"]
+    right = (
+        alt.Chart(wbs)
+        .transform_filter(pick)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{C.WBS}:N", title=None, sort=None),
+            yOffset=alt.YOffset("measure:N", sort=measures),
+            x=alt.X("value:Q", title="Amount (project currency)", axis=alt.Axis(format="~s", tickCount=5)),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=measures, range=["#1f3864", "#2e8b57", "#c0392b"]),
+            ),
+            row=alt.Row(f"{C.PROJECT}:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
+            tooltip=[
+                alt.Tooltip(f"{C.PROJECT}:N", title="Project"),
+                alt.Tooltip(f"{C.WBS}:N", title="WBS element"),
+                alt.Tooltip("measure:N", title="Measure"),
+                alt.Tooltip("value:Q", title="Amount", format=",.0f"),
+                alt.Tooltip("currency:N", title="Currency"),
+            ],
+        )
+        .resolve_scale(y="independent")
+        .properties(width=width - 100, title="Budget vs actual by WBS element")
+    )
+    chart: alt.HConcatChart = alt.hconcat(left, right).resolve_scale(color="independent", size="independent")
+    return chart
+
+
+def wbs_bars(project: str, cost_by_wbs: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """The long rows :func:`portfolio_explorer` draws for one project from its budget vs
+    actual table by WBS element (:attr:`ProjectMetrics.cost_by_wbs` values or the
+    ``cost_by_wbs`` records of ``metrics.json``): the largest elements by BAC and Others,
+    as in the report's chart."""
+    names = {g.BUDGET_TO_DATE: "Budget to date (PV)", g.EV: "Earned (EV)", g.ACTUAL_TO_DATE: "Actual (AC)"}
+    table, _ = _top_by_bac(cost_by_wbs, C.WBS, list(names))
+    long = table.melt(id_vars=[C.WBS], value_vars=list(names), var_name="measure", value_name="value")
+    long["measure"] = long["measure"].map(names)
+    return long.assign(**{C.PROJECT: project, "currency": currency})

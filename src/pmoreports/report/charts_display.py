@@ -29,7 +29,17 @@ import vl_convert as vlc
 from IPython.core.display import SVG
 from IPython.display import display
 
-__all__ = ["CHART_FONT", "STATIC_ENV_VAR", "is_static", "set_static", "show", "svg_chart", "vegalite_svg", "warm_up"]
+__all__ = [
+    "CHART_FONT",
+    "EMBED_OPTIONS",
+    "STATIC_ENV_VAR",
+    "is_static",
+    "set_static",
+    "show",
+    "svg_chart",
+    "vegalite_svg",
+    "warm_up",
+]
 
 STATIC_ENV_VAR = "PMOREPORTS_STATIC"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -43,6 +53,13 @@ CHART_FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 """Font of chart text: measured by vl-convert with its bundled Liberation Sans, set in
 the PDF with the kit's copy, shown by browsers in Arial/Helvetica (same metrics)."""
 _CONFIG = {"font": CHART_FONT}
+EMBED_OPTIONS: dict[str, Any] = {
+    "actions": {"export": True, "source": True, "compiled": True, "editor": False},
+    "renderer": "svg",
+}
+"""How JupyterLab draws an interactive chart: SVG, and a menu without "Open in Vega Editor"
+(which would send the chart, project figures included, to an outside site); saving as
+SVG/PNG and viewing the spec stay (they are local)."""
 _WARM_SPEC = {"data": {"values": [{"a": 1}]}, "mark": "point", "encoding": {"x": {"field": "a", "type": "ordinal"}}}
 
 
@@ -122,12 +139,13 @@ def _static_renderer(spec: dict[str, Any], **_: Any) -> dict[str, str]:
 def _sync_renderer() -> None:
     """Static SVG renderer for every Altair chart in static mode; otherwise the
     ``mimetype`` renderer, which JupyterLab draws with its built-in Vega-Lite 5
-    extension, offline (Altair's ``default`` renderer loads Vega from a CDN).
+    extension, offline (Altair's ``default`` renderer loads Vega from a CDN), with
+    :data:`EMBED_OPTIONS`.
     A renderer the user chose is left alone."""
     if is_static():
         alt.renderers.enable(_RENDERER)
     elif alt.renderers.active in (_RENDERER, "default"):
-        alt.renderers.enable("mimetype")
+        alt.renderers.enable("mimetype", embed_options=EMBED_OPTIONS)
 
 
 def show(chart: alt.TopLevelMixin, *, validate: bool = False) -> alt.TopLevelMixin | None:

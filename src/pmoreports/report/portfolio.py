@@ -14,6 +14,8 @@ their earned schedule is recomputed from the summed curves.
 from __future__ import annotations
 
 import json
+import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +32,7 @@ from ..metrics.variances import BREACH
 from ..workbook import columns as C
 from ..workbook.schema import SCHEMA
 from . import charts, limits
-from ._format import NA, esc, fmt_date, fmt_index, fmt_money, fmt_pct, html_table, rag_badge
+from ._format import NA, NotebookHTML, esc, fmt_date, fmt_index, fmt_money, fmt_pct, html_table, rag_badge
 from ._yaml import load_yaml
 from .charts_display import set_static
 from .params import params_files
@@ -38,18 +40,39 @@ from .portfolio_kpis import kpi_row, rag_kpi_columns
 from .project import ProjectReport
 
 __all__ = [
+    "MONEY_COLUMNS",
     "PORTFOLIO_COLUMNS",
     "PORTFOLIO_SETTINGS",
     "PortfolioReport",
     "PortfolioSettings",
+    "PortfolioWarning",
+    "find_settings",
     "load_portfolio",
+    "missing_rates",
     "portfolio_table",
+    "portfolio_warning",
+    "warn_missing_rates",
 ]
 
 PORTFOLIO_SETTINGS = "_portfolio.yaml"
 PORTFOLIO_COLUMNS = (g.CPI, g.SPI, g.SPI_T, g.PCT_COMPLETE, g.BAC, g.AC, g.EAC, g.VAC, g.VAC_PCT)
 """Status metrics shown per project, in order."""
+MONEY_COLUMNS = (g.BAC, g.AC, g.EAC, g.VAC)
+"""Money columns of :data:`PORTFOLIO_COLUMNS` (converted to the reporting currency)."""
 _SEVERITY = {"red": 0, "amber": 1, "grey": 2, "green": 3, "": 4}
+
+
+class PortfolioWarning(UserWarning):
+    """Something an analyst must know about a portfolio's figures (a project without an FX
+    rate, settings not found, a project that could not be loaded)."""
+
+
+def portfolio_warning(message: str, stacklevel: int = 2) -> None:
+    """Issue a :class:`PortfolioWarning` every time (not once per place, as Python's default
+    filter would: loading the same portfolio again in a notebook must say it again)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", PortfolioWarning)
+        warnings.warn(message, PortfolioWarning, stacklevel=stacklevel + 1)
 
 
 @dataclass(frozen=True)
@@ -118,23 +141,75 @@ def _is_currency(x: Any) -> bool:
     return isinstance(x, str) and len(x) == 3 and x.isascii() and x.isalpha() and x.isupper()
 
 
+def missing_rates(settings: PortfolioSettings, currencies: Mapping[str, str]) -> dict[str, str]:
+    """``project -> currency`` of the projects (``project -> currency`` given) whose currency
+    has no rate to the reporting currency."""
+    return {pid: cur for pid, cur in currencies.items() if settings.rate(cur) is None}
+
+
+def warn_missing_rates(settings: PortfolioSettings, currencies: Mapping[str, str], where: str) -> None:
+    """Warn (:class:`PortfolioWarning`) naming every project without an FX rate: its money is
+    n/a in the reporting currency and it is left out of totals."""
+    missing = missing_rates(settings, currencies)
+    if missing:
+        listed = ", ".join(f"{pid} ({cur})" for pid, cur in sorted(missing.items()))
+        portfolio_warning(
+            f"no FX rate to {settings.currency} in {where} for {len(missing)} project(s): {listed}; "
+            f"their money is n/a in {settings.currency} and they are left out of totals "
+            f"(add the rates under 'fx:' in {PORTFOLIO_SETTINGS})",
+            stacklevel=3,
+        )
+
+
+def find_settings(period_dir: Path, manifest: Mapping[str, Any]) -> Path | None:
+    """The params folder with ``_portfolio.yaml`` that a period's batch ran from: the folder
+    of the manifest's ``params_file`` entries, taken as they are, from the current folder and
+    from the folder the output root is in (``output/`` of a checkout). None if not found."""
+    folders: list[Path] = []
+    for p in manifest.get("projects", []):
+        given = Path(str(p.get("params_file") or "")).parent
+        folders += [given] if given.is_absolute() else [Path.cwd() / given, period_dir.resolve().parents[1] / given]
+    for folder in dict.fromkeys(folders):
+        if (folder / PORTFOLIO_SETTINGS).is_file():
+            return folder
+    return None
+
+
 # -- interactive helpers (explore notebook) ---------------------------------------------------
 
 
 def load_portfolio(params_folder: str | Path) -> list[ProjectReport]:
-    """Every project of a params folder that loads; failures are printed, not raised."""
+    """Every project of a params folder that loads; each failure is a :class:`PortfolioWarning`
+    naming the file and the first line of its error. (``analyst.Portfolio`` does more.)"""
     reports = []
     for path in params_files(Path(params_folder)):
         try:
             reports.append(ProjectReport.load(path))
         except PmoError as exc:
-            print(f"skipped {path.name}: {str(exc).splitlines()[0]}")
+            portfolio_warning(f"skipped {path.name}: {str(exc).splitlines()[0]}")
     return reports
 
 
-def portfolio_table(reports: Sequence[ProjectReport]) -> pd.DataFrame:
-    """One row per project: identity, RAG per dimension and the headline metrics."""
-    return pd.DataFrame([_project_row(r.metrics.to_dict()) for r in reports])
+def portfolio_table(
+    reports: Sequence[ProjectReport], settings: PortfolioSettings | Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """One row per project: identity, RAG per dimension (``rag`` is the overall one) and the
+    headline metrics, money (:data:`MONEY_COLUMNS`) in the reporting currency of ``settings``
+    (default: ``_portfolio.yaml`` beside the first report's parameter file); ``currency`` is
+    the project's own and ``fx`` its rate. Projects without a rate get n/a money and a
+    :class:`PortfolioWarning`."""
+    if not isinstance(settings, PortfolioSettings):
+        folder = Path(reports[0].params.source).parent if reports and settings is None else None
+        settings = PortfolioSettings.from_dict(settings) if settings is not None else PortfolioSettings.load(folder)
+    rows = []
+    for r in reports:
+        row = _project_row(r.metrics.to_dict())
+        rate = settings.rate(row["currency"])
+        row |= {"fx": rate, "rag": row.get("rag_overall", "grey")}
+        row |= {k: None if rate is None or row[k] is None else row[k] * rate for k in MONEY_COLUMNS}
+        rows.append(row)
+    warn_missing_rates(settings, {r[C.PROJECT]: r["currency"] for r in rows}, PORTFOLIO_SETTINGS)
+    return pd.DataFrame(rows)
 
 
 def _project_row(m: Mapping[str, Any]) -> dict[str, Any]:
@@ -154,7 +229,8 @@ def _project_row(m: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _html(fragment: str) -> HTML:
-    return HTML(fragment)  # type: ignore[no-untyped-call]
+    """A section: the fragment in a report; with the report's styles in a notebook."""
+    return NotebookHTML(fragment)
 
 
 def _previous_period(period: str) -> str:
@@ -175,11 +251,19 @@ class PortfolioReport:
     @classmethod
     def load(
         cls,
-        period_dir: str | Path,
+        period_dir: str | os.PathLike[str],
         settings: Mapping[str, Any] | None = None,
         static: bool | None = None,
+        params_dir: str | os.PathLike[str] | None = None,
     ) -> PortfolioReport:
-        """Load ``output/<period>`` (manifest + metrics of the projects that reported)."""
+        """Load ``output/<period>`` (manifest + metrics of the projects that reported).
+
+        Money is converted with ``settings`` (what ``_portfolio.yaml`` holds, as the batch
+        passes it), else with ``params_dir/_portfolio.yaml``, else with the
+        ``_portfolio.yaml`` of the params folder the batch ran from (:func:`find_settings`);
+        without any, the defaults (EUR, no rates) and a :class:`PortfolioWarning`. When the
+        settings were not given, every project without an FX rate is named in a warning too.
+        """
         if static is not None:
             set_static(static)
         folder = Path(period_dir)
@@ -193,14 +277,35 @@ class PortfolioReport:
             [p["project_id"] for p in manifest["projects"] if p["status"] in ("ok", "skipped")],
         )
         previous = _metrics_of(folder.parent / _previous_period(period), list(projects))
-        return cls(
-            period,
-            folder,
-            PortfolioSettings.from_dict(settings or {}),
-            manifest,
-            projects,
-            previous,
+        if settings is not None:
+            chosen = PortfolioSettings.from_dict(settings)
+        else:
+            where = Path(params_dir) if params_dir is not None else find_settings(folder, manifest)
+            if where is None:
+                portfolio_warning(
+                    f"{folder}: no {PORTFOLIO_SETTINGS} found beside the parameter files the batch ran from; "
+                    f"figures use the defaults (reporting currency EUR, no FX rates): "
+                    f"give params_dir= to PortfolioReport.load"
+                )
+            chosen = PortfolioSettings.load(where)
+            origin = str(where / PORTFOLIO_SETTINGS) if where is not None else "the default settings"
+            warn_missing_rates(chosen, {pid: m["project"]["currency"] for pid, m in projects.items()}, origin)
+        return cls(period, folder, chosen, manifest, projects, previous)
+
+    def __repr__(self) -> str:
+        return (
+            f"PortfolioReport({self.period}, {len(self.projects)} project(s) reporting, "
+            f"{self.settings.currency}, {self.period_dir})"
         )
+
+    def write_excel(self, path: str | os.PathLike[str]) -> Path:
+        """Write the portfolio table and the programme totals to the workbook ``path``
+        (``portfolio_metrics.xlsx`` of the batch): the report's number formats, RAG colours,
+        text never a formula."""
+        from ._excel import write_portfolio_workbook
+
+        programmes, total = self.rollups()
+        return write_portfolio_workbook(Path(path), self.table(), programmes, total, self.settings.currency)
 
     # -- data ---------------------------------------------------------------------------------
 
@@ -222,9 +327,10 @@ class PortfolioReport:
         order = frame["rag"].map(_SEVERITY).fillna(4)
         return frame.assign(_o=order).sort_values(["_o", C.PROJECT]).drop(columns="_o").reset_index(drop=True)
 
-    def rollups(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def rollups(self, eac_method: str = "cpi") -> tuple[pd.DataFrame, pd.DataFrame]:
         """Status metrics per programme and for the whole portfolio (reporting currency),
-        from the summed cumulative curves; projects without an FX rate are left out."""
+        from the summed cumulative curves; projects without an FX rate are left out.
+        ``eac_method``: the EAC of the roll-ups (see :data:`~pmoreports.metrics.evm.EAC_METHODS`)."""
         curves = []
         for pid, m in self.projects.items():
             rate = self.settings.rate(m["project"]["currency"])
@@ -245,7 +351,8 @@ class PortfolioReport:
             )
         if not curves:
             return pd.DataFrame(), pd.DataFrame()
-        result = portfolio_evm(pd.concat(curves, ignore_index=True), pd.Period(self.period, "M").to_timestamp())
+        status = pd.Period(self.period, "M").to_timestamp()
+        result = portfolio_evm(pd.concat(curves, ignore_index=True), status, eac_method=eac_method)
         return result.programmes.values, result.total.values
 
     # -- sections -----------------------------------------------------------------------------
@@ -294,7 +401,7 @@ class PortfolioReport:
         """CPI vs SPI(t), bubble size = BAC in the reporting currency."""
         t = self.table()
         data = t[[C.PROJECT, "name", g.CPI, g.SPI_T, f"{g.BAC}_rc", "rag"]].rename(columns={f"{g.BAC}_rc": g.BAC})
-        return charts.quadrant(data.fillna({g.BAC: 0.0}))
+        return charts.quadrant(data.fillna({g.BAC: 0.0}), currency=self.settings.currency)
 
     def programme_totals(self) -> HTML:
         """Totals by programme and for the portfolio: sums first, then indices."""
@@ -587,45 +694,79 @@ def _metrics_of(folder: Path, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 def _sortable_table(t: pd.DataFrame, cols: Sequence[tuple[str, str, Any]]) -> str:
     """A table whose rows a reader can re-order by any column with radio buttons and
-    CSS ``order`` (no JavaScript). Rows keep the given order by default and in print."""
+    CSS ``order`` (no JavaScript). Rows keep the given order by default and in print.
+
+    On screen the table is a CSS grid whose rows share its columns (``subgrid``): figure
+    and badge columns are as wide as their widest value, so a figure never wraps inside
+    itself (``4,416,368``); names wrap; a window too narrow for the table scrolls it
+    sideways. Browsers without ``subgrid`` show the plain table (sorting needs it). In
+    print, a plain table whose figures do not wrap either."""
     uid = "pmo-sort"
     ranks = {key: _rank(t[key]) for _, key, _ in cols}
     inputs, rules, heads = [], [], []
-    for i, (label, _key, _) in enumerate(cols):
+    for i, (label, _key, fmt) in enumerate(cols):
         for d, sign in (("a", ""), ("d", "-1 * ")):
             inputs.append(f'<input type="radio" name="{uid}" id="{uid}-{i}{d}" class="pmo-sort-input">')
             rules.append(f"#{uid}-{i}{d}:checked ~ .pmo-sortable-table tbody tr {{ order: calc({sign}var(--r{i})); }}")
+        css_class = ' class="pmo-num"' if _is_figure(fmt) else ""
         heads.append(
-            f'<th>{esc(label)} <label for="{uid}-{i}a" title="sort ascending">&#9650;</label>'
+            f'<th{css_class}>{esc(label)} <label for="{uid}-{i}a" title="sort ascending">&#9650;</label>'
             f'<label for="{uid}-{i}d" title="sort descending">&#9660;</label></th>'
         )
     rows = []
     for n, (_, r) in enumerate(t.iterrows()):
         style = ";".join(f"--r{i}:{ranks[key][n]}" for i, (_, key, _) in enumerate(cols))
         cells = "".join(
-            f"<td>{fmt(r[key]) if fmt in (esc, rag_badge) else esc(fmt(finite_float(r[key])))}</td>"
+            f'<td class="pmo-name">{fmt(r[key])}</td>'
+            if key == "name"
+            else f"<td>{fmt(r[key])}</td>"
+            if fmt in (esc, rag_badge)
+            else f'<td class="pmo-num">{esc(fmt(finite_float(r[key])))}</td>'
             for _label, key, fmt in cols
         )
         rows.append(f'<tr style="{style}">{cells}</tr>')
-    widths = " ".join("minmax(0, 2fr)" if key == "name" else "minmax(0, 1fr)" for _, key, _ in cols)
-    screen = (  # re-orderable rows need grid/flex layout: screen only; print keeps a plain table
-        f".pmo-sortable-table thead tr, .pmo-sortable-table tbody tr {{ display: grid; "
-        f"grid-template-columns: {widths}; }}"
-        ".pmo-sortable-table, .pmo-sortable-table thead { display: block; width: 100%; }"
-        ".pmo-sortable-table tbody { display: flex; flex-direction: column; width: 100%; }" + "".join(rules)
+    widths = " ".join(_track(key, fmt) for _, key, fmt in cols)
+    screen = (  # re-orderable rows need grid layout: screen only; print keeps a plain table
+        f".pmo-sortable-table {{ display: grid; grid-template-columns: {widths}; }}"
+        ".pmo-sortable-table colgroup { display: none; }"
+        ".pmo-sortable-table thead, .pmo-sortable-table tbody { display: contents; }"
+        ".pmo-sortable-table tr { display: grid; grid-template-columns: subgrid; grid-column: 1 / -1; }"
+        ".pmo-sortable-table thead tr { order: -1; }" + "".join(rules)
     )
     css = (
-        ".pmo-sortable-table { font-size: 0.8em; width: 100%; table-layout: fixed; }"
-        ".pmo-sortable-table th, .pmo-sortable-table td { overflow-wrap: anywhere; padding: 0.2em; }"
+        ".pmo-sortable { overflow-x: auto; }"
+        ".pmo-sortable-table { font-size: 0.8em; width: 100%; }"
+        ".pmo-sortable-table th, .pmo-sortable-table td { padding: 0.2em; }"
+        ".pmo-sortable-table td.pmo-name { overflow-wrap: anywhere; }"
+        ".pmo-sortable-table .pmo-num { text-align: right; }"
+        ".pmo-sortable-table td.pmo-num { white-space: nowrap; }"
         ".pmo-sortable-table .pmo-rag { padding: 0 0.2em; }"
         ".pmo-sort-input { display: none; } .pmo-sortable-table label { cursor: pointer; color: #888; }"
-        f"@media print {{ .pmo-sortable-table label {{ display: none; }} }} @media screen {{ {screen} }}"
+        f"@media print {{ .pmo-sortable-table label {{ display: none; }} }}"
+        f"@media screen {{ @supports (grid-template-columns: subgrid) {{ {screen} }} }}"
     )
     return (
         f'<div class="pmo-sortable"><style>{css}</style>{"".join(inputs)}'
         f'<table class="pmo-sortable-table">{_colgroup(cols)}<thead><tr>{"".join(heads)}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def _is_figure(fmt: Any) -> bool:
+    """Whether a sortable-table column holds figures (numbers, percentages, money)."""
+    return fmt not in (esc, rag_badge)
+
+
+def _track(key: str, fmt: Any) -> str:
+    """Screen width of a sortable-table column. Figures and badges are never narrower than
+    their widest value (their headers wrap between words first);
+    names share the room left (wrapping anywhere: workbook text may be one long word);
+    IDs and programmes never break inside a word."""
+    if key == "name":
+        return "minmax(8em, 2fr)"
+    if fmt is esc:
+        return "minmax(min-content, 1fr)"
+    return "minmax(min-content, max-content)"
 
 
 def _colgroup(cols: Sequence[tuple[str, str, Any]]) -> str:

@@ -27,6 +27,7 @@ from ..metrics.project import ProjectMetrics, project_metrics
 from ..metrics.realism import OPTIMISTIC, PESSIMISTIC, RANGE_MEMBERS
 from ..metrics.risks import OPEN
 from ..metrics.variances import BREACH, MEASURES, UNDEFINED
+from ..paths import notebook_input
 from ..workbook import columns as C
 from ..workbook.model import ProjectData
 from ..workbook.reader import read_workbook
@@ -34,6 +35,7 @@ from ..workbook.schema import SCHEMA
 from . import charts, charts_realism, limits
 from ._format import (
     NA,
+    NotebookHTML,
     esc,
     fmt_date,
     fmt_index,
@@ -70,7 +72,8 @@ _DIMENSIONS = (("cost", "Cost"), ("schedule", "Schedule"), ("forecast", "Forecas
 
 
 def _html(fragment: str) -> HTML:
-    return HTML(fragment)  # type: ignore[no-untyped-call]
+    """A section: the fragment in a report; with the report's styles in a notebook."""
+    return NotebookHTML(fragment)
 
 
 @dataclass
@@ -91,18 +94,31 @@ class ProjectReport:
         """Load from a parameter file (interactive use) or an injected mapping (report runs).
 
         ``static=True`` renders charts as SVG (reports); ``None`` keeps the
-        environment's choice (interactive in JupyterLab).
+        environment's choice (interactive in JupyterLab). A relative ``params_file`` that is
+        not in the current folder is looked for from the kit's ``notebooks/`` folder
+        (:func:`~pmoreports.paths.notebook_input`), so a notebook's default runs from anywhere.
         """
         if static is not None:
             set_static(static)
         if params is not None:
             p = params_from_dict(params)
         elif params_file is not None:
-            p = load_params(params_file)
+            p = load_params(notebook_input(params_file))
         else:
             raise ValueError("give params_file (a YAML parameter file) or params")
         data = read_workbook(p.workbook)
         return cls(p, data, project_metrics(data, **p.metrics_options()))
+
+    def __repr__(self) -> str:
+        info, overall = self.data.info, self.metrics.rag.get("overall")
+        return (
+            f"ProjectReport({info.project_id} {info.name!r}, {info.status_date:%Y-%m}, {info.currency}, "
+            f"overall {overall.label if overall else 'n/a'}, {Path(self.params.source).name})"
+        )
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the header and the KPI tiles, styled as in the report."""
+        return str(NotebookHTML(f"{self.header().data}{self.kpi_tiles().data}")._repr_html_())
 
     # -- helpers --------------------------------------------------------------------------------
 
