@@ -26,7 +26,7 @@ from ..metrics import glossary as g
 from ..metrics._export import needs_escape
 from ..workbook import columns as C
 
-__all__ = ["write_portfolio_workbook"]
+__all__ = ["write_frame_workbook", "write_portfolio_workbook"]
 
 _RAG_FILLS = {"green": "C8E6C9", "amber": "FFE082", "red": "EF9A9A", "grey": "E0E0E0"}
 _MONEY, _INDEX, _PCT = "#,##0;[Red]-#,##0", "0.00", "0.0%"
@@ -103,6 +103,21 @@ def write_portfolio_workbook(
         [[_value(r.get(k)) for k, _ in keys] for _, r in roll.iterrows()],
         [f for _, f in keys],
     )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path
+
+
+def write_frame_workbook(path: Path, frame: pd.DataFrame, sheet: str = "Data") -> Path:
+    """Write ``frame`` as one sheet (header row, filters, frozen header) to ``path``, text as
+    text cells exactly as for the portfolio export."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    rows = [[_value(v) for v in row] for row in frame.itertuples(index=False)]
+    _sheet(ws, [str(c) for c in frame.columns], rows, [None] * len(frame.columns))
     buffer = io.BytesIO()
     wb.save(buffer)
     path.parent.mkdir(parents=True, exist_ok=True)

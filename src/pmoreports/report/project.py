@@ -10,8 +10,9 @@ no logic is copied between notebooks.
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from ..workbook import columns as C
 from ..workbook.model import ProjectData
 from ..workbook.reader import read_workbook
 from ..workbook.schema import SCHEMA
-from . import charts, limits
+from . import charts, limits, trends
 from ._format import (
     NA,
     esc,
@@ -66,6 +67,7 @@ class ProjectReport:
     params: ProjectParams
     data: ProjectData
     metrics: ProjectMetrics
+    history: trends.ProjectHistory = field(default_factory=trends.ProjectHistory)
 
     @classmethod
     def load(
@@ -73,11 +75,14 @@ class ProjectReport:
         params_file: str | Path | None = None,
         params: Mapping[str, Any] | None = None,
         static: bool | None = None,
+        history: Mapping[str, Any] | None = None,
     ) -> ProjectReport:
         """Load from a parameter file (interactive use) or an injected mapping (report runs).
 
         ``static=True`` renders charts as SVG (reports); ``None`` keeps the
-        environment's choice (interactive in JupyterLab).
+        environment's choice (interactive in JupyterLab). ``history``: the project's
+        earlier reports and restatements as the pipeline hands them over
+        (:meth:`~pmoreports.report.trends.ProjectHistory.to_dict`); None: no history.
         """
         if static is not None:
             set_static(static)
@@ -88,7 +93,7 @@ class ProjectReport:
         else:
             raise ValueError("give params_file (a YAML parameter file) or params")
         data = read_workbook(p.workbook)
-        return cls(p, data, project_metrics(data, **p.metrics_options()))
+        return cls(p, data, project_metrics(data, **p.metrics_options()), trends.ProjectHistory.from_dict(history))
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -540,6 +545,44 @@ class ProjectReport:
         return _html(
             f'<div class="pmo-warning"><p>{len(warnings):,} warning(s) in {esc(name)}:</p><ul>{items}</ul></div>'
         )
+
+    # -- across periods (the reporting history) --------------------------------------------------
+
+    @property
+    def period(self) -> str:
+        """The period reported, ``YYYY-MM``."""
+        return f"{self.data.info.status_date:%Y-%m}"
+
+    @functools.cached_property
+    def trend_rows(self) -> pd.DataFrame:
+        """This report's trend row after those of earlier periods (at most
+        :data:`~.trends.TREND_WINDOW`, oldest first; see :data:`~.trends.TREND_FIELDS`)."""
+        checks = {
+            "baseline_finish": f"{self.data.info.baseline_finish:%Y-%m}",
+            "data_quality": self.data.warnings,
+            "restatements": [r.to_dict() for r in self.history.restatements],
+        }
+        current = trends.trend_row(self.period, self.metrics.to_dict(), checks)
+        return trends.with_current(self.history, current)
+
+    def changed_since_last_report(self) -> HTML:
+        """What this workbook changed in what the previous report said (restatements), with
+        the cell, the reported and the new value, and the severity of each finding."""
+        return _html(trends.changed_html(self.history, self.period, self.currency))
+
+    def trends_table(self) -> HTML:
+        """RAG, CPI, SPI(t), EAC (and how it moved), VAC % and forecast finish as reported each
+        period, and the back-test of the forecast (see :func:`~.trends.backtest`)."""
+        return _html(trends.project_trend_html(self.trend_rows, self.currency))
+
+    def trend_chart(self) -> charts.AnyChart:
+        """CPI and SPI(t) as reported each period."""
+        return trends.project_index_chart(self.trend_rows, self.params.chart_width, self.params.chart_height - 60)
+
+    def eac_drift_chart(self) -> charts.AnyChart:
+        """EAC as reported each period, with the BAC: how the forecast moved."""
+        width, height = self.params.chart_width, self.params.chart_height - 60
+        return trends.eac_drift_chart(self.trend_rows, self.currency, width, height)
 
     def glossary(self) -> HTML:
         """Plain-language definitions of the metrics in the report."""

@@ -44,7 +44,7 @@ from ._cells import (
     show_month,
 )
 from ._xlsx import MAX_SHEET_CELLS, Container, SheetScan, open_container
-from .model import ProjectData, ProjectInfo
+from .model import CellIndex, ProjectData, ProjectInfo
 from .schema import SCHEMA, Field, GridSheet, Kind, Schema, TableSheet
 
 __all__ = [
@@ -174,6 +174,8 @@ class _Reader:
         self.names: dict[str, str] = {}
         self.span: tuple[dt.date, dt.date] | None = None
         self.record_cells: dict[str, list[str]] = {}
+        self.record_rows: dict[str, list[int]] = {}
+        self.table_cols: dict[str, dict[str, int]] = {}
 
     # -- issue helpers ----------------------------------------------------------------------
 
@@ -222,6 +224,17 @@ class _Reader:
             template_version=version,
             source=str(self.path),
             warnings=[i for i in self.issues if i.severity == "warning"],
+            cells=self.cell_index({g.name: grid for g, grid in zip(self.schema.grids, (budget, actuals, progress))}),
+        )
+
+    def cell_index(self, grids: dict[str, _Grid]) -> CellIndex:
+        """Where every value read was found (see :class:`~pmoreports.workbook.model.CellIndex`)."""
+        return CellIndex(
+            grid_rows={name: dict(g.rows) for name, g in grids.items()},
+            grid_cols={name: dict(g.cols) for name, g in grids.items()},
+            table_rows={name: tuple(rows) for name, rows in self.record_rows.items()},
+            table_cols=dict(self.table_cols),
+            field_rows=dict(self.field_rows),
         )
 
     def resolve_sheets(self) -> dict[str, str]:
@@ -829,6 +842,7 @@ class _Reader:
                 )
         if any(f.required and f.key not in where for f in table.fields):
             return empty
+        self.table_cols[table.name] = where
         for f in table.fields:
             if f.key not in where:
                 self.warn(
@@ -877,6 +891,7 @@ class _Reader:
                 seen[key] = r
                 records.append(record)
                 self.record_cells.setdefault(table.name, []).append(_ref(r, where[table.key[0]]))
+                self.record_rows.setdefault(table.name, []).append(r)
         return records
 
     # -- Whole-workbook checks ------------------------------------------------------------------
