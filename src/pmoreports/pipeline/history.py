@@ -595,7 +595,10 @@ class History:
     def _rebuild_corrupt(self, exc: BaseException) -> None:
         if self.sqlite_path is None:
             raise HistoryError(f"history database {self.label}: {_first(exc)}") from None
-        self.notify(f"history: {self.sqlite_path} is not a readable database ({_first(exc)}); rebuilding it from the output folders")
+        self.notify(
+            f"history: {self.sqlite_path} is not a readable database ({_first(exc)}); "
+            "rebuilding it from the output folders"
+        )
         self.rebuild()
 
     def _guarded(self, call: Callable[[], Any]) -> Any:
@@ -815,9 +818,7 @@ class History:
         where: list[tuple[str, str, Any]] = [("project", "=", project), ("period", "<", before)]
         rows = self._guarded(lambda: self.db.select(INPUTS, ["period", "file_name"], where))
         folders = [
-            f.name
-            for f in period_folders(self.output)
-            if f.name < before and (f / project / INPUTS_FILE).is_file()
+            f.name for f in period_folders(self.output) if f.name < before and (f / project / INPUTS_FILE).is_file()
         ]
         candidates = sorted({str(r[0]) for r in rows} | set(folders))
         if not candidates:

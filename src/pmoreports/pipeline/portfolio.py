@@ -120,17 +120,21 @@ def _write_index(report: PortfolioReport) -> Path:
             if (report.period_dir / pid / f"report.{ext}").is_file()
         )
         note = esc(str(p.get("error", "")).splitlines()[0][:200]) if p.get("error") else ""
+        reported = status in ("ok", "skipped")
+        quality = report.projects.get(pid, {}).get("data_quality") if reported else None
         rows.append(
             [
                 esc(pid),
                 esc(p.get("name", "")),
-                rag_badge(p.get("rag") or "grey") if status in ("ok", "skipped") else rag_badge("grey", "no report"),
+                rag_badge(p.get("rag") or "grey") if reported else rag_badge("grey", "no report"),
                 esc(status),
                 links or NA,
+                esc(quality["score"]) if quality else NA,
                 note,
             ]
         )
-    table = html_table(["Project", "Name", "Overall RAG", "Run", "Report", "Note"], rows, numeric=[False] * 6)
+    heads = ["Project", "Name", "Overall RAG", "Run", "Report", "Data quality", "Note"]
+    table = html_table(heads, rows, numeric=[False] * 5 + [True, False])
     portfolio = " ".join(
         f'<a href="portfolio.{ext}">{ext.upper()}</a>'
         for ext in ("html", "pdf")
@@ -142,6 +146,8 @@ def _write_index(report: PortfolioReport) -> Path:
         f'</title><style>{css}</style></head><body class="pmo-report"><header class="pmo-doc-header">'
         f'<h1 class="pmo-title">Status reports: {esc(report.period)}</h1></header><main class="pmo-doc">'
         f"<p>Portfolio summary: {portfolio or NA}</p>{_period_links(report.period_dir)}{table}"
+        '<p class="pmo-note">Data quality: the score of 100 minus 25 per critical, 5 per major and 1 per minor '
+        "finding (at least 0); each report's data-quality section lists its findings.</p>"
         f'<p class="pmo-note">Generated {generated} by pmoreports. Counts: '
         f"{esc(json.dumps(report.manifest.get('counts', {})))}</p></main></body></html>"
     )
@@ -158,10 +164,12 @@ def _periods(root: Path) -> list[Path]:
 
 
 def _period_links(period_dir: Path) -> str:
-    """"Periods: 2026-07 2026-08 ...": every period with an index page (this one in bold)."""
+    """ "Periods: 2026-07 2026-08 ...": every period with an index page (this one in bold)."""
     here = period_dir.name
     links = [
-        f"<strong>{esc(here)}</strong>" if p.name == here else f'<a href="../{esc(p.name)}/index.html">{esc(p.name)}</a>'
+        f"<strong>{esc(here)}</strong>"
+        if p.name == here
+        else f'<a href="../{esc(p.name)}/index.html">{esc(p.name)}</a>'
         for p in sorted({*_periods(period_dir.parent), period_dir})
     ]
     return f'<p class="pmo-periods">Periods: {" ".join(links)}</p>'
@@ -180,11 +188,14 @@ def _write_root_index(root: Path) -> Path:
         if (folder / "portfolio.html").is_file():
             links += f' <a href="{esc(folder.name)}/portfolio.html">portfolio</a>'
         rows.append([esc(folder.name), links, *(esc(str(counts.get(k, 0))) for k in ("ok", "skipped", "failed"))])
-    table = html_table(["Period", "Reports", "Rendered", "Unchanged", "Failed"], rows, numeric=[False, False, True, True, True])
+    table = html_table(
+        ["Period", "Reports", "Rendered", "Unchanged", "Failed"], rows, numeric=[False, False, True, True, True]
+    )
     page = (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Status reports</title>'
         f'<style>{css}</style></head><body class="pmo-report"><header class="pmo-doc-header">'
-        f'<h1 class="pmo-title">Status reports: every period</h1></header><main class="pmo-doc">{table}</main></body></html>'
+        f'<h1 class="pmo-title">Status reports: every period</h1></header>'
+        f'<main class="pmo-doc">{table}</main></body></html>'
     )
     path = root / "index.html"
     atomic_write_text(path, sanitize_html(page))

@@ -548,8 +548,18 @@ def changed_html(history: ProjectHistory, period: str, currency: str) -> str:
     ]
     if rest:
         total = sum(found[i].change or 0.0 for i in rest)
-        counts = f"{sum(found[i].severity == MAJOR for i in rest):,} major, {sum(found[i].severity != MAJOR for i in rest):,} minor"
-        body.append(["", "", f"<em>Others ({len(rest):,} findings: {esc(counts)})</em>", "", "", esc(fmt_money(total, signed=True))])
+        n_major = sum(found[i].severity == MAJOR for i in rest)
+        counts = f"{n_major:,} major, {len(rest) - n_major:,} minor"
+        body.append(
+            [
+                "",
+                "",
+                f"<em>Others ({len(rest):,} findings: {esc(counts)})</em>",
+                "",
+                "",
+                esc(fmt_money(total, signed=True)),
+            ]
+        )
     caption = (
         f"Compared with the workbook of the {history.previous_period} report: {major:,} major, "
         f"{len(found) - major:,} minor; amounts in {currency}"
@@ -759,9 +769,7 @@ def sparklines_chart(rows: pd.DataFrame, latest: Sequence[str]) -> alt.FacetChar
     )
 
 
-def eac_growth(
-    rows: pd.DataFrame, period: str, reporting: str, fx: Mapping[str, float]
-) -> pd.DataFrame:
+def eac_growth(rows: pd.DataFrame, period: str, reporting: str, fx: Mapping[str, float]) -> pd.DataFrame:
     """Projects whose EAC grew most over the last :data:`EAC_GROWTH_PERIODS` periods: EAC
     now and then (the report :data:`EAC_GROWTH_PERIODS` periods earlier, else the earliest
     within them), growth in percent and in the reporting currency, largest growth first."""

@@ -12,11 +12,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from ..errors import Issue
+from . import columns as C
 
-__all__ = ["CellIndex", "ProjectData", "ProjectInfo"]
+__all__ = ["VARIANCE_COLUMNS", "CellIndex", "ProjectData", "ProjectInfo", "empty_variances"]
+
+VARIANCE_COLUMNS = (
+    C.ELEMENT,
+    C.VARIANCE_TYPE,
+    C.CAUSE,
+    C.IMPACT,
+    C.CORRECTIVE_ACTION,
+    C.OWNER,
+    C.DUE_DATE,
+    C.STATUS,
+)
+"""Columns of :attr:`ProjectData.variances`, in the Variances sheet's order."""
+
+
+def empty_variances() -> pd.DataFrame:
+    """A variances frame without rows (a workbook with no explanation, or data built in code)."""
+    frame = pd.DataFrame({c: pd.Series(dtype=str) for c in VARIANCE_COLUMNS})
+    frame[C.DUE_DATE] = pd.Series(dtype="datetime64[ns]")
+    return frame
 
 
 @dataclass(frozen=True)
@@ -50,48 +69,6 @@ class ProjectInfo:
     overall_comment: str
 
 
-def _a1(row: int, col: int) -> str:
-    return f"{get_column_letter(col + 1)}{row + 1}"
-
-
-@dataclass(frozen=True)
-class CellIndex:
-    """Where the reader found each input, so a finding about a value can name its cell.
-
-    Rows and columns are 0-based sheet indices; the methods return A1 references
-    (``F14``), or ``""`` when the value has no cell (data not read from a workbook, a
-    row or month column that is not there). Keys are the sheet names of the schema:
-
-    - ``grid_rows[sheet][key]``: the row of a grid row key (``(wbs, category)`` on Budget
-      and Actuals, ``(wbs,)`` on Progress); ``grid_cols[sheet][month]``: a month's column;
-    - ``table_rows[sheet][i]``: the row of the table's ``i``-th record (the frame's order);
-      ``table_cols[sheet][field]``: a field's column;
-    - ``field_rows[field]``: the row of a Project-sheet field (its value is in column B).
-    """
-
-    grid_rows: Mapping[str, Mapping[tuple[str, ...], int]] = field(default_factory=dict)
-    grid_cols: Mapping[str, Mapping[dt.date, int]] = field(default_factory=dict)
-    table_rows: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
-    table_cols: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
-    field_rows: Mapping[str, int] = field(default_factory=dict)
-
-    def grid(self, sheet: str, key: tuple[str, ...], month: dt.date | None = None) -> str:
-        """The cell of ``key`` x ``month`` on a grid sheet; its row label cell when ``month`` is None."""
-        row = self.grid_rows.get(sheet, {}).get(key)
-        col = 0 if month is None else self.grid_cols.get(sheet, {}).get(month)
-        return "" if row is None or col is None else _a1(row, col)
-
-    def table(self, sheet: str, index: int, key: str) -> str:
-        """The cell of field ``key`` in the ``index``-th record of a table sheet."""
-        rows, col = self.table_rows.get(sheet, ()), self.table_cols.get(sheet, {}).get(key)
-        return _a1(rows[index], col) if col is not None and 0 <= index < len(rows) else ""
-
-    def field(self, key: str) -> str:
-        """The value cell of a Project-sheet field."""
-        row = self.field_rows.get(key)
-        return "" if row is None else _a1(row, 1)
-
-
 @dataclass
 class ProjectData:
     """A project read from its workbook: fields, tidy frames and warnings.
@@ -108,8 +85,11 @@ class ProjectData:
       schedule_impact_days, owner, response, status
     - ``milestones``: milestone, baseline_date, forecast_date, actual_date
     - ``benefits``: period (calendar year, int), expected_benefit, other_costs
+    - ``variances``: element, variance_type, cause, impact, corrective_action, owner,
+      due_date, status -- explanations of variances (the Variances sheet, template 1.1)
 
-    ``cells`` says where each value was read (empty when the data was not read from a file).
+    ``cells`` says where values sit in the workbook read (empty for data built in code),
+    so that checks made later name the cell.
     """
 
     info: ProjectInfo
@@ -121,7 +101,55 @@ class ProjectData:
     risks: pd.DataFrame
     milestones: pd.DataFrame
     benefits: pd.DataFrame
+    variances: pd.DataFrame = field(default_factory=empty_variances)
     template_version: str = ""
     source: str = ""
     warnings: list[Issue] = field(default_factory=list)
-    cells: CellIndex = field(default_factory=CellIndex)
+    cells: CellIndex = field(default_factory=lambda: CellIndex())
+
+
+@dataclass(frozen=True)
+class CellIndex:
+    """Where the values of a read workbook sit, for findings that name a cell.
+
+    - ``grid_rows``: sheet -> row key (``(wbs, category)`` or ``(wbs,)``) -> 1-based row;
+    - ``grid_columns``: sheet -> month (first of month) -> column letters;
+    - ``table_rows``: sheet -> 1-based row of each record, in the frame's order;
+    - ``table_columns``: sheet -> field key -> column letters;
+    - ``next_rows``: sheet -> the first row after its records (where a new record goes);
+    - ``field_rows``: Project-sheet field key -> 1-based row (its value is in column B).
+
+    Every lookup gives ``""`` when the position is not known (data built in code).
+    """
+
+    grid_rows: Mapping[str, Mapping[tuple[str, ...], int]] = field(default_factory=dict)
+    grid_columns: Mapping[str, Mapping[dt.date, str]] = field(default_factory=dict)
+    table_rows: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    table_columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    next_rows: Mapping[str, int] = field(default_factory=dict)
+    field_rows: Mapping[str, int] = field(default_factory=dict)
+
+    def grid_cell(self, sheet: str, key: tuple[str, ...], month: dt.date | None = None) -> str:
+        """``F14`` of row ``key`` in ``month`` (``A14``, the label, without a month); ``""`` if unknown."""
+        row = self.grid_rows.get(sheet, {}).get(key)
+        if row is None:
+            return ""
+        column = "A" if month is None else self.grid_columns.get(sheet, {}).get(month.replace(day=1))
+        return f"{column}{row}" if column else ""
+
+    def table_cell(self, sheet: str, index: int, key: str) -> str:
+        """Cell of field ``key`` in the ``index``-th record (0-based, frame order); ``""`` if unknown."""
+        rows = self.table_rows.get(sheet, ())
+        column = self.table_columns.get(sheet, {}).get(key)
+        return f"{column}{rows[index]}" if column and 0 <= index < len(rows) else ""
+
+    def next_cell(self, sheet: str, key: str) -> str:
+        """Cell of field ``key`` in the first free row of a table sheet; ``""`` if unknown."""
+        row = self.next_rows.get(sheet)
+        column = self.table_columns.get(sheet, {}).get(key)
+        return f"{column}{row}" if row and column else ""
+
+    def field_cell(self, key: str) -> str:
+        """Value cell (``B7``) of a Project-sheet field; ``""`` if unknown."""
+        row = self.field_rows.get(key)
+        return f"B{row}" if row else ""

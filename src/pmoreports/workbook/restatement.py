@@ -34,7 +34,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from ..errors import Issue
+from ..errors import MAJOR, MINOR, Issue, register_code
 from . import columns as C
 from .model import ProjectData
 from .schema import SCHEMA
@@ -49,8 +49,6 @@ __all__ = [
     "find_restatements",
 ]
 
-MAJOR: Final = "major"
-MINOR: Final = "minor"
 MONEY_TOLERANCE: Final = 0.005
 """Amounts closer than this (half a cent) are the same amount."""
 PROGRESS_TOLERANCE: Final = 0.00005
@@ -73,28 +71,31 @@ class Rule:
 RULES: Final[Mapping[str, Rule]] = {
     r.code: r
     for r in (
-        Rule("restated-actual", MAJOR, "actual cost of a reported month changed"),
-        Rule("restated-progress", MAJOR, "progress of a reported month changed"),
-        Rule("baseline-changed", MAJOR, "budget (baseline) changed without a matching approved change"),
-        Rule("baseline-changed-approved", MINOR, "budget (baseline) changed, matching changes approved since"),
-        Rule("bac-mismatch", MAJOR, "BAC changed by a different amount than the changes approved since"),
-        Rule("baseline-dates-moved", MAJOR, "baseline start or finish moved without an approved change"),
-        Rule("baseline-dates-moved-approved", MINOR, "baseline start or finish moved, with changes approved since"),
-        Rule("approved-change-altered", MAJOR, "an approved change was removed, or its cost impact changed"),
-        Rule("milestone-baseline-moved", MAJOR, "a milestone's baseline date moved"),
-        Rule("milestone-removed", MINOR, "a milestone was removed"),
-        Rule("milestone-actual-changed", MINOR, "a milestone's recorded actual date changed"),
-        Rule("wbs-removed", MAJOR, "a WBS element was removed"),
-        Rule("wbs-renamed", MINOR, "a WBS element was renamed"),
-        Rule("category-removed", MAJOR, "a cost category was removed"),
-        Rule("category-renamed", MINOR, "a cost category was renamed"),
-        Rule("month-removed", MAJOR, "the column of a reported month was removed"),
+        Rule("DQ-RESTATED-ACTUAL", MAJOR, "actual cost of a reported month changed"),
+        Rule("DQ-RESTATED-PROGRESS", MAJOR, "progress of a reported month changed"),
+        Rule("DQ-BASELINE-CHANGED", MAJOR, "budget (baseline) changed without a matching approved change"),
+        Rule("DQ-BASELINE-CHANGED-APPROVED", MINOR, "budget (baseline) changed, matching changes approved since"),
+        Rule("DQ-BAC-MISMATCH", MAJOR, "BAC changed by a different amount than the changes approved since"),
+        Rule("DQ-BASELINE-DATES-MOVED", MAJOR, "baseline start or finish moved without an approved change"),
+        Rule("DQ-BASELINE-DATES-MOVED-APPROVED", MINOR, "baseline start or finish moved, with changes approved since"),
+        Rule("DQ-APPROVED-CHANGE-ALTERED", MAJOR, "an approved change was removed, or its cost impact changed"),
+        Rule("DQ-MILESTONE-BASELINE-MOVED", MAJOR, "a milestone's baseline date moved"),
+        Rule("DQ-MILESTONE-REMOVED", MINOR, "a milestone was removed"),
+        Rule("DQ-MILESTONE-ACTUAL-CHANGED", MINOR, "a milestone's recorded actual date changed"),
+        Rule("DQ-WBS-REMOVED", MAJOR, "a WBS element was removed"),
+        Rule("DQ-WBS-RENAMED", MINOR, "a WBS element was renamed"),
+        Rule("DQ-CATEGORY-REMOVED", MAJOR, "a cost category was removed"),
+        Rule("DQ-CATEGORY-RENAMED", MINOR, "a cost category was renamed"),
+        Rule("DQ-MONTH-REMOVED", MAJOR, "the column of a reported month was removed"),
     )
 }
 """Every restatement rule by code. Severities follow the data-quality scheme: *major*
 changes what was reported (costs, progress, the baseline) without approval; *minor* is
 a change the reader should know of that change control explains, or one that moves no
-money."""
+money. Each is registered in :data:`~pmoreports.errors.FINDING_CODES`."""
+
+for _rule in RULES.values():
+    register_code(_rule.code, _rule.severity, _rule.title)
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,8 @@ class Restatement:
         return RULES[self.code].title if self.code in RULES else self.code
 
     def to_issue(self, file: str = "") -> Issue:
-        """The finding as a checker :class:`~pmoreports.errors.Issue` (severity ``warning``)."""
-        return Issue("warning", file, self.sheet, self.cell, self.new, f"{self.old} as reported", self.message)
+        """The finding as a data-quality :class:`~pmoreports.errors.Issue` (its registered severity)."""
+        return Issue.of(self.code, file, self.sheet, self.cell, self.message, self.new, f"{self.old} as reported")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (with the rule's title)."""
@@ -151,8 +152,8 @@ def find_restatements(previous: ProjectData, current: ProjectData) -> list[Resta
     findings = [
         *cmp.months_removed(),
         *cmp.structure(),
-        *cmp.grid_cells(SCHEMA.actuals.name, "restated-actual"),
-        *cmp.grid_cells(SCHEMA.progress.name, "restated-progress"),
+        *cmp.grid_cells(SCHEMA.actuals.name, "DQ-RESTATED-ACTUAL"),
+        *cmp.grid_cells(SCHEMA.progress.name, "DQ-RESTATED-PROGRESS"),
         *cmp.budget(),
         *cmp.baseline_dates(),
         *cmp.approved_changes(),
@@ -214,7 +215,7 @@ class _Comparison:
             self.gone_months[sheet] = set(gone)
             out += [
                 _finding(
-                    "month-removed",
+                    "DQ-MONTH-REMOVED",
                     sheet,
                     "",
                     f"{m:%Y-%m}",
@@ -237,7 +238,6 @@ class _Comparison:
             after = set(cur_b[level]) | (set(self.cur.progress[C.WBS]) if level == C.WBS else set())
             removed, added = sorted(before - after), sorted(after - before)
             other = C.CATEGORY if level == C.WBS else C.WBS
-            code = "wbs" if level == C.WBS else "category"
             for old in removed:
                 shape = _budget_shape(prev_b[prev_b[level] == old], other)
                 twins = [new for new in added if _same_shape(shape, _budget_shape(cur_b[cur_b[level] == new], other))]
@@ -247,7 +247,7 @@ class _Comparison:
                     (self.wbs_map if level == C.WBS else self.cat_map)[old] = new
                     out.append(
                         _finding(
-                            f"{code}-renamed",
+                            "DQ-WBS-RENAMED" if level == C.WBS else "DQ-CATEGORY-RENAMED",
                             SCHEMA.budget.name,
                             self._label_cell(level, new),
                             new,
@@ -264,7 +264,7 @@ class _Comparison:
                 ac = float(spent.loc[(spent[level] == old) & (spent[C.MONTH] <= self.reported), C.VALUE].sum())
                 out.append(
                     _finding(
-                        f"{code}-removed",
+                        "DQ-WBS-REMOVED" if level == C.WBS else "DQ-CATEGORY-REMOVED",
                         SCHEMA.budget.name,
                         "",
                         old,
@@ -281,7 +281,7 @@ class _Comparison:
         sheet = SCHEMA.budget.name
         for key in self.cur.cells.grid_rows.get(sheet, {}):
             if (key[0] if level == C.WBS else key[1]) == name:
-                return self.cur.cells.grid(sheet, key)
+                return self.cur.cells.grid_cell(sheet, key)
         return ""
 
     def _gone(self, key: tuple[str, ...]) -> bool:
@@ -322,7 +322,7 @@ class _Comparison:
                 _finding(
                     code,
                     sheet,
-                    self.cur.cells.grid(sheet, key, month.date()),
+                    self.cur.cells.grid_cell(sheet, key, month.date()),
                     f"{' / '.join(key)}, {month:%Y-%m}",
                     show(old),
                     show(new),
@@ -360,7 +360,7 @@ class _Comparison:
         covered, delta, approved, new = self.covered()
         ids = ", ".join(sorted(new)) or "none"
         out = []
-        code = "baseline-changed-approved" if covered else "baseline-changed"
+        code = "DQ-BASELINE-CHANGED-APPROVED" if covered else "DQ-BASELINE-CHANGED"
         why = (
             f"changes approved since the {self.reported:%Y-%m} report: {ids}"
             if covered
@@ -372,7 +372,7 @@ class _Comparison:
                 _finding(
                     code,
                     SCHEMA.budget.name,
-                    self.cur.cells.grid(SCHEMA.budget.name, key, month.date()),
+                    self.cur.cells.grid_cell(SCHEMA.budget.name, key, month.date()),
                     f"{' / '.join(key)}, {month:%Y-%m}",
                     self.money(old),
                     self.money(new_value),
@@ -385,7 +385,7 @@ class _Comparison:
             old_bac = float(self.prev.budget[C.VALUE].sum())
             out.append(
                 _finding(
-                    "bac-mismatch",
+                    "DQ-BAC-MISMATCH",
                     SCHEMA.budget.name,
                     "",
                     "BAC (Budget total)",
@@ -405,12 +405,12 @@ class _Comparison:
         for key, label in (("baseline_start", "baseline start"), ("baseline_finish", "baseline finish")):
             old, new = getattr(self.prev.info, key), getattr(self.cur.info, key)
             if old != new:
-                code = "baseline-dates-moved-approved" if covered else "baseline-dates-moved"
+                code = "DQ-BASELINE-DATES-MOVED-APPROVED" if covered else "DQ-BASELINE-DATES-MOVED"
                 out.append(
                     _finding(
                         code,
                         SCHEMA.project.name,
-                        self.cur.cells.field(key),
+                        self.cur.cells.field_cell(key),
                         label,
                         f"{old:%Y-%m}",
                         f"{new:%Y-%m}",
@@ -432,9 +432,9 @@ class _Comparison:
                 status = "removed" if where is None else f"now {self.cur.changes[C.STATUS].iloc[where]}"
                 out.append(
                     _finding(
-                        "approved-change-altered",
+                        "DQ-APPROVED-CHANGE-ALTERED",
                         sheet,
-                        "" if where is None else self.cur.cells.table(sheet, where, C.STATUS),
+                        "" if where is None else self.cur.cells.table_cell(sheet, where, C.STATUS),
                         cid,
                         f"approved, {self.money(cost)}",
                         status,
@@ -446,9 +446,9 @@ class _Comparison:
             elif abs(after[cid] - cost) > MONEY_TOLERANCE:
                 out.append(
                     _finding(
-                        "approved-change-altered",
+                        "DQ-APPROVED-CHANGE-ALTERED",
                         sheet,
-                        self.cur.cells.table(sheet, rows[cid], C.COST_IMPACT),
+                        self.cur.cells.table_cell(sheet, rows[cid], C.COST_IMPACT),
                         cid,
                         self.money(cost),
                         self.money(after[cid]),
@@ -472,7 +472,7 @@ class _Comparison:
             if where is None:
                 out.append(
                     _finding(
-                        "milestone-removed",
+                        "DQ-MILESTONE-REMOVED",
                         sheet,
                         "",
                         name,
@@ -486,9 +486,9 @@ class _Comparison:
             if _date(old[C.BASELINE_DATE]) != _date(new[C.BASELINE_DATE]):
                 out.append(
                     _finding(
-                        "milestone-baseline-moved",
+                        "DQ-MILESTONE-BASELINE-MOVED",
                         sheet,
-                        self.cur.cells.table(sheet, where, C.BASELINE_DATE),
+                        self.cur.cells.table_cell(sheet, where, C.BASELINE_DATE),
                         name,
                         _date(old[C.BASELINE_DATE]),
                         _date(new[C.BASELINE_DATE]),
@@ -501,9 +501,9 @@ class _Comparison:
             if pd.notna(recorded) and recorded <= reported_end and _date(recorded) != _date(new[C.ACTUAL_DATE]):
                 out.append(
                     _finding(
-                        "milestone-actual-changed",
+                        "DQ-MILESTONE-ACTUAL-CHANGED",
                         sheet,
-                        self.cur.cells.table(sheet, where, C.ACTUAL_DATE),
+                        self.cur.cells.table_cell(sheet, where, C.ACTUAL_DATE),
                         name,
                         _date(recorded),
                         _date(new[C.ACTUAL_DATE]),
@@ -576,8 +576,7 @@ def _capped(findings: Sequence[Restatement]) -> list[Restatement]:
                     f"{len(rest):,} more",
                     "",
                     "",
-                    f"and {len(rest):,} more findings of this kind (only the first {MAX_PER_RULE} are "
-                    f"listed){summed}",
+                    f"and {len(rest):,} more findings of this kind (only the first {MAX_PER_RULE} are listed){summed}",
                     total,
                 )
             )
@@ -587,4 +586,3 @@ def _capped(findings: Sequence[Restatement]) -> list[Restatement]:
 def _sum(values: Iterable[float | None]) -> float | None:
     numbers = [v for v in values if v is not None]
     return float(sum(numbers)) if numbers else None
-
