@@ -27,7 +27,7 @@ from .paths import (
     PARAMS_DIR,
     TEMPLATES_DIR,
 )
-from .workbook.demo import write_demo
+from .workbook.demo import HISTORY_DIR, write_demo, write_demo_history
 from .workbook.model import ProjectData
 from .workbook.reader import CheckResult, check_workbook, current_month
 from .workbook.restatement import MAJOR, Restatement, find_restatements
@@ -302,6 +302,12 @@ def demo(out: Path) -> None:
     books = [p for p in written if p.suffix == ".xlsx"]
     click.echo(
         f"wrote {len(books)} demo workbooks to {out / EXAMPLES_DIR} and their parameter files to {out / PARAMS_DIR}"
+    )
+    earlier = [p for p in write_demo_history(out / EXAMPLES_DIR, out / PARAMS_DIR) if p.suffix == ".xlsx"]
+    folders = sorted({p.parent.name for p in earlier})
+    click.echo(
+        f"wrote {len(earlier)} workbooks of the earlier periods {', '.join(folders)} to "
+        f"{out / EXAMPLES_DIR / HISTORY_DIR} (parameter files: {out / PARAMS_DIR / HISTORY_DIR}/<period>/)"
     )
     from .metrics.quality import check_quality
     from .report.params import load_params

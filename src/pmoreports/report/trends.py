@@ -711,7 +711,8 @@ def portfolio_trend_html(periods: pd.DataFrame) -> str:
 
 def rag_counts_chart(periods: pd.DataFrame, width: int = 520, height: int = 180) -> alt.Chart:
     """Projects by overall RAG per period (stacked bars)."""
-    long = periods.melt(id_vars=[PERIOD], value_vars=list(_RAGS), var_name="rag", value_name="projects")
+    counts = periods[[PERIOD, *_RAGS]]
+    long = counts.melt(id_vars=[PERIOD], value_vars=list(_RAGS), var_name="rag", value_name="projects")
     chart = (
         alt.Chart(long[long["projects"] > 0])
         .mark_bar()
