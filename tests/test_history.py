@@ -114,7 +114,7 @@ def test_the_latest_report_lists_the_corrected_actual(history_kit: dict[str, Any
     assert found["change"] > 0  # the late invoice: the corrected actual is higher
     html = (latest / "report.html").read_text(encoding="utf-8")
     assert "Changed since last report" in html
-    assert found["cell"] in html and "DQ-RESTATED-ACTUAL" in html
+    assert f"Actuals!{found['cell']}" in html and found["title"] in html
     # BRAVO's workbooks only rolled forward: nothing restated, and the report says so
     bravo = json.loads((output / PERIODS[-1] / "BRAVO" / CHECKS_FILE).read_text(encoding="utf-8"))
     assert bravo["restatements"] == [] and bravo["previous_period"] == PERIODS[-2]
@@ -136,16 +136,18 @@ def test_first_period_has_nothing_to_compare_with(history_kit: dict[str, Any]) -
 def test_reports_show_trends_over_every_period(history_kit: dict[str, Any]) -> None:
     output: Path = history_kit["output"]
     project = (output / PERIODS[-1] / "BRAVO" / "report.html").read_text(encoding="utf-8")
-    assert "Trends" in project
+    assert "Trends across reports" in project and "Team EAC" in project  # BRAVO's slipping forecast
     for period in PERIODS:
         assert period in project
     portfolio = (output / PERIODS[-1] / "portfolio.html").read_text(encoding="utf-8")
     assert "Trends across periods" in portfolio and "Largest EAC growth" in portfolio
     for period in PERIODS:
         assert period in portfolio
-    index = (output / PERIODS[-1] / "index.html").read_text(encoding="utf-8")
-    for period in PERIODS:
-        assert f"../{period}/index.html" in index or f"{period}/index.html" in index
+    latest = (output / PERIODS[-1] / "index.html").read_text(encoding="utf-8")
+    root = (output / "index.html").read_text(encoding="utf-8")
+    for period in PERIODS:  # the latest index page and the root index link every period
+        assert (f"<strong>{period}</strong>" if period == PERIODS[-1] else f'href="../{period}/index.html"') in latest
+        assert f'href="{period}/index.html"' in root
 
 
 # -- (2) the CLI --------------------------------------------------------------------------------------

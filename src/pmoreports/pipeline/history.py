@@ -649,11 +649,13 @@ class History:
         for period, project, stamp in self._guarded(lambda: self.db.select(REPORTS, ["period", "project", "stamp"])):
             stored.setdefault(str(period), {})[str(project)] = str(stamp)
         stale = []
-        for folder in period_folders(self.output):
+        folders = period_folders(self.output)
+        for folder in folders:
             found = {p.name: _stamp(p) for p in _report_folders(folder)}
             if found != stored.get(folder.name, {}) and (found or folder.name in stored):
                 stale.append(folder.name)
-        return stale
+        gone = set(stored) - {f.name for f in folders}  # period folders deleted since
+        return sorted([*stale, *gone])
 
     def sync(self, *, skip: str | None = None) -> list[str]:
         """Record again every stale period (see :meth:`stale_periods`) except ``skip`` (the
@@ -665,9 +667,14 @@ class History:
         for period in self.stale_periods():
             if period == skip:
                 continue
+            folder = self.output / period
+            if not folder.is_dir():  # deleted: its rows go (the lock would make the folder again)
+                self.record(folder)
+                done.append(period)
+                continue
             try:
-                with period_lock(self.output / period, wait=False):
-                    self.record(self.output / period)
+                with period_lock(folder, wait=False):
+                    self.record(folder)
             except PeriodBusyError:
                 continue
             done.append(period)

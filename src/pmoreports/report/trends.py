@@ -89,6 +89,7 @@ TREND_FIELDS: Final[Mapping[str, tuple[str, str]]] = {
     g.SPI: ("status", g.SPI),
     g.SPI_T: ("status", g.SPI_T),
     g.EAC: ("status", g.EAC),
+    g.EAC_BOTTOM_UP: ("status", g.EAC_BOTTOM_UP),
     g.BAC: ("status", g.BAC),
     g.AC: ("status", g.AC),
     g.EV: ("status", g.EV),
@@ -419,29 +420,42 @@ def project_trend_html(rows: pd.DataFrame, currency: str) -> str:
         )
     body = []
     previous: float | None = None
+    team = _has_bottom_up(rows)
     for _, r in rows.iterrows():
         eac = finite_float(r[g.EAC])
         moved = None if eac is None or previous is None else eac - previous
-        body.append(
-            [
-                esc(r[PERIOD]),
-                rag_badge(str(r["rag_overall"] or "grey")),
-                esc(fmt_index(finite_float(r[g.CPI]))),
-                esc(fmt_index(finite_float(r[g.SPI_T]))),
-                esc(fmt_money(eac)),
-                esc(fmt_money(moved, signed=True)),
-                esc(fmt_pct(finite_float(r[g.VAC_PCT]))),
-                esc(fmt_date(r["forecast_finish"]) if r["forecast_finish"] else NA),
-            ]
-        )
+        row = [
+            esc(r[PERIOD]),
+            rag_badge(str(r["rag_overall"] or "grey")),
+            esc(fmt_index(finite_float(r[g.CPI]))),
+            esc(fmt_index(finite_float(r[g.SPI_T]))),
+            esc(fmt_money(eac)),
+            esc(fmt_money(moved, signed=True)),
+            esc(fmt_pct(finite_float(r[g.VAC_PCT]))),
+            esc(fmt_date(r["forecast_finish"]) if r["forecast_finish"] else NA),
+        ]
+        if team:
+            row.insert(6, esc(fmt_money(finite_float(r[g.EAC_BOTTOM_UP]))))
+        body.append(row)
         previous = eac if eac is not None else previous
+    heads = ["Period", "Overall", "CPI", "SPI(t)", "EAC", "EAC moved", "VAC %", "Forecast finish"]
+    numeric = [False, False, True, True, True, True, True, False]
+    if team:
+        heads.insert(6, "Team EAC")
+        numeric.insert(6, True)
     table = html_table(
-        ["Period", "Overall", "CPI", "SPI(t)", "EAC", "EAC moved", "VAC %", "Forecast finish"],
+        heads,
         body,
-        numeric=[False, False, True, True, True, True, True, False],
-        caption=f"As reported each period; amounts in {currency}",
+        numeric=numeric,
+        caption=f"As reported each period; amounts in {currency}"
+        + ("; team EAC: actual cost plus the bottom-up estimate to complete (Forecast sheet)" if team else ""),
     )
     return table + f"<p>{esc(backtest_sentence(rows, currency))}</p>"
+
+
+def _has_bottom_up(rows: pd.DataFrame) -> bool:
+    """Whether any period had a bottom-up forecast (a filled Forecast sheet)."""
+    return g.EAC_BOTTOM_UP in rows and bool(pd.to_numeric(rows[g.EAC_BOTTOM_UP], errors="coerce").notna().any())
 
 
 def backtest_sentence(rows: pd.DataFrame, currency: str) -> str:
@@ -476,8 +490,9 @@ def project_index_chart(rows: pd.DataFrame, width: int, height: int) -> alt.Laye
 
 def eac_drift_chart(rows: pd.DataFrame, currency: str, width: int, height: int) -> alt.LayerChart:
     """EAC as reported each period (forecast drift), with the BAC of each period."""
-    long = rows.melt(id_vars=[PERIOD], value_vars=[g.EAC, g.BAC], var_name="index", value_name="value")
-    long["index"] = long["index"].map({g.EAC: "EAC as reported", g.BAC: "BAC"})
+    columns = [g.EAC, g.EAC_BOTTOM_UP, g.BAC] if _has_bottom_up(rows) else [g.EAC, g.BAC]
+    long = rows.melt(id_vars=[PERIOD], value_vars=columns, var_name="index", value_name="value")
+    long["index"] = long["index"].map({g.EAC: "EAC as reported", g.EAC_BOTTOM_UP: "Team EAC", g.BAC: "BAC"})
     title = f"Forecast drift: EAC as reported each period ({currency})"
     return _period_lines(long.dropna(), title, currency, width, height, money=True, one=False)
 
