@@ -16,46 +16,18 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from history_runs import PERIODS, history_batches
 
 from pmoreports.cli import main
-from pmoreports.pipeline.batch import run_batch
 from pmoreports.pipeline.history import CHECKS_FILE, HISTORY_FILE, INPUTS_FILE, History, read_history
 from pmoreports.pipeline.run import run_project
-from pmoreports.workbook.demo import HISTORY_DIR, RESTATED_PROJECT, demo_periods, write_demo, write_demo_history
-
-PROJECTS = ("alpha", "bravo")
-PERIODS = [f"{p:%Y-%m}" for p in demo_periods()[-3:]]
-"""The three periods the tests report: two earlier ones, then the demo's latest."""
-
-
-def _kit(root: Path) -> dict[str, Path]:
-    """A demo kit with only ALPHA and BRAVO: params folder per period, oldest first."""
-    examples, params = root / "examples", root / "params"
-    params.mkdir(parents=True)
-    for name in ("_defaults.yaml", "_portfolio.yaml"):
-        shutil.copyfile(REPO / "params" / name, params / name)
-    write_demo(examples, params)
-    write_demo_history(examples, params)
-    folders = {p: params / HISTORY_DIR / p for p in PERIODS[:-1]} | {PERIODS[-1]: params}
-    for folder in folders.values():
-        for extra in folder.glob("*.yaml"):
-            if not extra.name.startswith("_") and extra.stem not in PROJECTS:
-                extra.unlink()
-    return folders
+from pmoreports.workbook.demo import RESTATED_PROJECT
 
 
 @pytest.fixture(scope="module")
 def history_kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Three real batches (HTML only), oldest first, into one output root."""
-    root = tmp_path_factory.mktemp("history")
-    folders = _kit(root)
-    output = root / "output"
-    for period, folder in folders.items():
-        result = run_batch(folder, output=output, formats=["html"], jobs=2)
-        assert not result.failed and not result.portfolio_error, (period, result.portfolio_error)
-        assert result.period == period
-    return {"root": root, "output": output, "folders": folders}
+    return history_batches(tmp_path_factory)
 
 
 def _metric(output: Path, period: str, project: str, group: str, key: str) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import itertools
 import json
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def test_every_rule_is_a_registered_major_or_minor_code() -> None:
 def test_rolling_forward_restates_nothing_but_the_demo_correction(pid: str) -> None:
     _, spec = SPECS[pid]
     periods = [p for p in PERIODS if p >= spec.start]
-    for old, new in zip(periods, periods[1:], strict=False):
+    for old, new in itertools.pairwise(periods):
         found = find_restatements(_project(pid, old), _project(pid, new))
         expected = ["DQ-RESTATED-ACTUAL"] if pid == RESTATED_PROJECT and new == PERIODS[-1] else []
         assert [f.code for f in found] == expected, (pid, old, new, found)
