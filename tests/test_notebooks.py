@@ -94,6 +94,7 @@ def explored(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> nbform
             parameters={
                 "params_file": str(demo_dir / "params" / "alpha.yaml"),
                 "params_folder": str(demo_dir / "params"),
+                "output_folder": str(out.parent / "output"),  # no batch has run: an empty history
             },
             kernel_name=KERNEL,
             progress_bar=False,

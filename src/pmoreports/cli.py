@@ -30,7 +30,7 @@ from .paths import (
 from .workbook.demo import HISTORY_DIR, write_demo, write_demo_history
 from .workbook.model import ProjectData
 from .workbook.reader import CheckResult, check_workbook, current_month
-from .workbook.restatement import MAJOR, Restatement, find_restatements
+from .workbook.restatement import MAJOR, Restatement, find_restatements, not_comparable
 from .workbook.schema import COST_CATEGORIES, field_reference_markdown
 from .workbook.template import TemplateSpec, month_range, write_template
 
@@ -210,12 +210,19 @@ def template_check(
             "counts": {s: sum(i.severity == s for i in issues) for s in SEVERITIES},
             "issues": [i.to_dict() for i in issues],
         }
-        found = find_restatements(old, result.data) if old is not None and result.data is not None else None
+        found, why = None, None
+        if old is not None and result.data is not None:
+            why = not_comparable(old, result.data)
+            found = find_restatements(old, result.data) if why is None else None
         if found is not None:
             entry["restatements"] = [r.to_dict() for r in found]
+        if why is not None:
+            entry["not_compared"] = f"--previous {previous}: {why}"
         report.append(entry)
         if not as_json:
             _print_check(path, result, quiet)
+            if why is not None:
+                click.secho(f"  not compared with --previous {previous}: {why}", fg="yellow")
             if found is not None and previous is not None:
                 _print_restatements(previous, found, quiet)
     if as_json:

@@ -50,7 +50,7 @@ from ..report import trends as T
 from ..workbook import columns as C
 from ..workbook.model import ProjectData
 from ..workbook.reader import read_workbook
-from ..workbook.restatement import find_restatements
+from ..workbook.restatement import find_restatements, not_comparable
 
 __all__ = [
     "CHECKS_FILE",
@@ -888,4 +888,8 @@ def compare_with_previous(
                 f"({str(exc).splitlines()[0][:200]}); nothing was compared."
             )
             return T.ProjectHistory(frame, None, (), note)
+    why = not_comparable(old, data)
+    if why is not None:
+        note = f"The workbook stored with the {previous.period} report was not compared: {why}."
+        return T.ProjectHistory(frame, None, (), note)
     return T.ProjectHistory(frame, previous.period, tuple(find_restatements(old, data)))

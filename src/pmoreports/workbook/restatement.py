@@ -47,6 +47,7 @@ __all__ = [
     "Restatement",
     "Rule",
     "find_restatements",
+    "not_comparable",
 ]
 
 MONEY_TOLERANCE: Final = 0.005
@@ -140,6 +141,17 @@ class Restatement:
             message=str(values.get("message") or ""),
             change=None if change is None else float(change),
         )
+
+
+def not_comparable(previous: ProjectData, current: ProjectData) -> str | None:
+    """Why ``previous`` cannot be compared with ``current`` (another project, or a status
+    month that is not earlier), or None when it can."""
+    old, new = previous.info, current.info
+    if old.project_id != new.project_id:
+        return f"it is project {old.project_id!r}, not {new.project_id!r}"
+    if old.status_date >= new.status_date:
+        return f"it reports {old.status_date:%Y-%m}, which is not before {new.status_date:%Y-%m}"
+    return None
 
 
 def find_restatements(previous: ProjectData, current: ProjectData) -> list[Restatement]:
