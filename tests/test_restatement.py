@@ -221,4 +221,4 @@ def test_template_check_previous(alpha_books: tuple[Path, Path]) -> None:
     assert refused.exit_code == 2 and "--previous" in refused.output and "Traceback" not in refused.output
     swapped = runner.invoke(main, ["template", "check", str(old), "--previous", str(new)])
     assert swapped.exit_code == 0 and "not compared with --previous" in swapped.output
-    assert "which is not before" in swapped.output
+    assert "which is after" in swapped.output

@@ -144,13 +144,13 @@ class Restatement:
 
 
 def not_comparable(previous: ProjectData, current: ProjectData) -> str | None:
-    """Why ``previous`` cannot be compared with ``current`` (another project, or a status
-    month that is not earlier), or None when it can."""
+    """Why ``previous`` cannot be compared with ``current`` (another project, or a later
+    status month), or None when it can (two versions of one month's workbook can be)."""
     old, new = previous.info, current.info
     if old.project_id != new.project_id:
         return f"it is project {old.project_id!r}, not {new.project_id!r}"
-    if old.status_date >= new.status_date:
-        return f"it reports {old.status_date:%Y-%m}, which is not before {new.status_date:%Y-%m}"
+    if old.status_date > new.status_date:
+        return f"it reports {old.status_date:%Y-%m}, which is after {new.status_date:%Y-%m}"
     return None
 
 
