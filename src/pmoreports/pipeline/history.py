@@ -130,7 +130,7 @@ METRICS = _Table(
         ("text_value", "text"),
     ),
     ("period", "project", "grp", "metric"),
-    ("metric", "period"),
+    ("metric", "period", "project", "grp", "value", "text_value"),  # covering: trend reads use the index only
 )
 SERIES = _Table(
     "pmo_series",
@@ -404,6 +404,29 @@ def _stamp(folder: Path) -> str:
     return "/".join(parts)
 
 
+def _stamps(period_dir: Path) -> dict[str, str]:
+    """:func:`_stamp` of every report folder of a period (by project), with plain ``os``
+    calls: run before every run and history read, over every period."""
+    out: dict[str, str] = {}
+    try:
+        entries = list(os.scandir(period_dir))
+    except (FileNotFoundError, NotADirectoryError):
+        return out
+    for entry in entries:
+        if entry.name.startswith((".", "_")) or not entry.is_dir():
+            continue
+        parts = []
+        for name in _STAMPED:
+            try:
+                st = os.stat(os.path.join(entry.path, name))
+                parts.append(f"{st.st_size}:{st.st_mtime_ns}")
+            except (FileNotFoundError, NotADirectoryError):
+                parts.append("-")
+        if parts[0] != "-":  # metrics.json: a complete report
+            out[entry.name] = "/".join(parts)
+    return out
+
+
 def _manifest_inputs(period_dir: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((period_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -651,7 +674,7 @@ class History:
         stale = []
         folders = period_folders(self.output)
         for folder in folders:
-            found = {p.name: _stamp(p) for p in _report_folders(folder)}
+            found = _stamps(folder)
             if found != stored.get(folder.name, {}) and (found or folder.name in stored):
                 stale.append(folder.name)
         gone = set(stored) - {f.name for f in folders}  # period folders deleted since
