@@ -244,7 +244,7 @@ class _Comparison:
         """WBS elements and cost categories removed or renamed (rename: the only new name
         whose budget is exactly the old one's); records the renames for the cell rules."""
         out = []
-        for level, noun in ((C.WBS, "WBS element"), (C.CATEGORY, "cost category")):
+        for level, noun in ((f.key, _noun(f.header)) for f in SCHEMA.budget.row_fields):
             prev_b, cur_b = self.prev.budget, self.cur.budget
             before = set(prev_b[level]) | (set(self.prev.progress[C.WBS]) if level == C.WBS else set())
             after = set(cur_b[level]) | (set(self.cur.progress[C.WBS]) if level == C.WBS else set())
@@ -564,6 +564,11 @@ def _date(value: Any) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "none"
     return f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def _noun(header: str) -> str:
+    """A column header inside a sentence: ``Cost category`` -> ``cost category`` (acronyms kept)."""
+    return header if header.split()[0].isupper() else header.lower()
 
 
 def _capped(findings: Sequence[Restatement]) -> list[Restatement]:
