@@ -425,6 +425,8 @@ def test_cli_run_html_only_writes_only_under_output(kit: Path, tmp_path: Path, c
         "output",
         str(out.parent),
         str(out),
+        str(Path("output") / HISTORY_FILE),  # the reporting history and its lock
+        str(Path("output") / HISTORY_LOCK),
     }
     names = {Path(p).name for p in written if p.startswith(str(out) + os.sep)}
     assert names == {"report.html", EXECUTED_NOTEBOOK, INPUTS_FILE, CHECKS_FILE, *METRICS_FILES}  # no report.pdf
