@@ -5,10 +5,12 @@ PY := $(VENV)/bin/python
 
 .PHONY: demo test lint bench system-deps regenerate lab clean-venv
 
-## Create .venv, install the kit with JupyterLab, build the demo portfolio and run the monthly batch.
+## Create .venv, install the kit with JupyterLab, build the demo portfolio and run the monthly
+## batch of each of its periods, oldest first (the reporting history: trends, restatements).
 demo:
 	./scripts/venv lab
 	$(PY) -m pmoreports demo
+	for period in params/history/*/; do $(PY) -m pmoreports batch "$$period" || exit 1; done
 	$(PY) -m pmoreports batch params
 	@echo "reports: output/  |  activate the environment: . $(VENV)/bin/activate"
 

@@ -112,7 +112,7 @@ def test_failures_are_isolated_and_reported(first_run: subprocess.CompletedProce
     assert (period / "_failed" / "RAISER" / "project_status.ipynb").is_file()
     for pid in (*DEMO, "EVIL"):
         assert {"report.html", "report.pdf", "metrics.json"} <= {p.name for p in (period / pid).iterdir()}
-        assert set(m[pid]["inputs"]) == {"workbook", "params", "notebook", "template", "package"}
+        assert set(m[pid]["inputs"]) == {"workbook", "params", "notebook", "template", "package", "history"}
     for pid in FAILING:
         assert not (period / pid).exists()
     for line in ("RAISER", "index:", "4 failed"):

@@ -93,6 +93,8 @@ def explored(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> nbform
     shutil.copytree(demo_dir / "params", params)
     shutil.copytree(demo_dir / "examples", out.parent / "examples")
     shutil.copyfile(REPO / "params" / "_portfolio.yaml", params / "_portfolio.yaml")
+    output = out.parent / "output"
+    output.mkdir()
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv(charts_display.STATIC_ENV_VAR, raising=False)
         papermill.execute_notebook(
@@ -100,6 +102,7 @@ def explored(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> nbform
             str(out),
             parameters={
                 "params_folder": str(params),
+                "output_folder": str(output),  # no batch has run: an empty history
             },
             kernel_name=KERNEL,
             progress_bar=False,

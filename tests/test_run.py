@@ -32,6 +32,8 @@ from xlsx_helpers import mutate
 from pmoreports.errors import ReportError, WorkbookError
 from pmoreports.metrics.evm import Metric
 from pmoreports.metrics.project import METRICS_FILES
+from pmoreports.pipeline.history import CHECKS_FILE, HISTORY_FILE, INPUTS_FILE
+from pmoreports.pipeline.history import LOCK_NAME as HISTORY_LOCK
 from pmoreports.pipeline.run import EXECUTED_NOTEBOOK, FAILED_DIR, RunResult, run_project
 from pmoreports.report._format import fmt_metric
 from pmoreports.report.project import KPI_KEYS
@@ -44,7 +46,9 @@ HOSTILE_SUMMARY = "<img src=x onerror=alert(2)> **bold** <b>not bold</b>"
 SECTIONS = (
     "Key figures",
     "Summary",
+    "Changed since last report",
     "Cost and schedule",
+    "Trends across reports",
     "Budget vs actual by cost category",
     "Budget vs actual by WBS element",
     "Variance analysis",
@@ -151,14 +155,14 @@ def test_run_writes_report_notebook_and_metrics(alpha: RunResult) -> None:
     assert (alpha.project_id, alpha.period) == ("ALPHA", PERIOD)
     assert alpha.out_dir == alpha.out_dir.parents[1] / PERIOD / "ALPHA"
     names = {p.name for p in alpha.out_dir.iterdir()}
-    assert names == {"report.html", "report.pdf", EXECUTED_NOTEBOOK, *METRICS_FILES}
+    assert names == {"report.html", "report.pdf", EXECUTED_NOTEBOOK, INPUTS_FILE, CHECKS_FILE, *METRICS_FILES}
     assert {p.name for p in alpha.files} == names
     assert all(p.stat().st_size > 0 for p in alpha.files)
-    # the output root holds the period folder and nothing half-written beside it
-    # (_failed/ appears once the atomicity test below has run)
+    # the output root holds the period folder and the reporting history, nothing
+    # half-written beside them (_failed/ appears once the atomicity test below has run)
     root = alpha.out_dir.parents[1]
     assert {p.name for p in alpha.out_dir.parent.iterdir()} - {FAILED_DIR} == {"ALPHA"}
-    assert [p.name for p in root.iterdir()] == [PERIOD]
+    assert sorted(p.name for p in root.iterdir()) == sorted([PERIOD, HISTORY_FILE, HISTORY_LOCK])
 
 
 def test_executed_notebook_has_injected_parameters(alpha: RunResult) -> None:
@@ -421,8 +425,10 @@ def test_cli_run_html_only_writes_only_under_output(kit: Path, tmp_path: Path, c
         "output",
         str(out.parent),
         str(out),
+        str(Path("output") / HISTORY_FILE),  # the reporting history and its lock
+        str(Path("output") / HISTORY_LOCK),
     }
     names = {Path(p).name for p in written if p.startswith(str(out) + os.sep)}
-    assert names == {"report.html", EXECUTED_NOTEBOOK, *METRICS_FILES}  # no report.pdf
+    assert names == {"report.html", EXECUTED_NOTEBOOK, INPUTS_FILE, CHECKS_FILE, *METRICS_FILES}  # no report.pdf
     assert _tree(kit.parent) == kit_before
     assert _tree(REPO / "notebooks") == notebooks_before

@@ -26,9 +26,11 @@ from .paths import (
     PARAMS_DIR,
     TEMPLATES_DIR,
 )
-from .workbook.demo import write_demo
+from .workbook.demo import HISTORY_DIR, write_demo, write_demo_history
 from .workbook.kinds import DEFAULT_KIND, KINDS, kind_note
+from .workbook.model import ProjectData
 from .workbook.reader import CheckResult, check_workbook, current_month
+from .workbook.restatement import MAJOR, Restatement, find_restatements, not_comparable
 from .workbook.schema import COST_CATEGORIES, field_reference_markdown
 from .workbook.template import TemplateSpec, month_range
 
@@ -37,6 +39,8 @@ __all__ = ["main"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+HISTORY_ENV = "PMOREPORTS_HISTORY"
+"""Environment variable with the history database URL (``pmoreports.pipeline.history.HISTORY_ENV``)."""
 
 
 def _friendly(func: F) -> F:
@@ -167,13 +171,26 @@ def template_list() -> None:
     type=click.Path(path_type=Path),
     help="A project's parameter file: check variances against its thresholds (default: the kit's).",
 )
-def template_check(files: Sequence[Path], as_json: bool, quiet: bool, params_file: Path | None) -> None:
+@click.option(
+    "--previous",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Last period's workbook of the same project: also list what FILE changed in what it reported.",
+)
+def template_check(
+    files: Sequence[Path], as_json: bool, quiet: bool, params_file: Path | None, previous: Path | None
+) -> None:
     """Check filled workbooks and list every finding at once, most severe first.
 
     Each finding has a severity (critical: the workbook cannot be used; major;
     minor) and a stable code; each file gets a data-quality score (100 minus 25
-    per critical, 5 per major and 1 per minor finding, at least 0). Exit status:
-    0 when every file is usable (major and minor findings allowed), 1 when a
+    per critical, 5 per major and 1 per minor finding, at least 0).
+
+    With --previous OLD.xlsx, also list the restatements: actual costs or progress of
+    reported months, the baseline, approved changes, milestone baselines, WBS elements or
+    categories that FILE changed against OLD, each with its cell, old and new value and a
+    severity (major or minor). They do not change the exit status.
+
+    Exit status: 0 when every file is usable (major and minor findings allowed), 1 when a
     workbook has critical findings, 2 when a file is not a usable workbook at all.
     """
     from .metrics.quality import check_quality, quality_score
@@ -188,6 +205,10 @@ def template_check(files: Sequence[Path], as_json: bool, quiet: bool, params_fil
             from .report.params import load_params
 
             thresholds = load_params(params_file).variance
+        old = _previous_workbook(previous, today)
+    except UnreadableWorkbookError as exc:
+        click.secho(f"error: --previous {exc}", fg="red", err=True)
+        sys.exit(EXIT_UNUSABLE)
     except PmoError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(EXIT_ERRORS)
@@ -204,20 +225,56 @@ def template_check(files: Sequence[Path], as_json: bool, quiet: bool, params_fil
         if result.errors:
             status = max(status, EXIT_ERRORS)
         issues = _by_severity(result)
-        report.append(
-            {
-                "file": str(path),
-                "kind": result.data.kind if result.data is not None else None,
-                "score": quality_score(issues),
-                "counts": {s: sum(i.severity == s for i in issues) for s in SEVERITIES},
-                "issues": [i.to_dict() for i in issues],
-            }
-        )
+        entry: dict[str, Any] = {
+            "file": str(path),
+            "kind": result.data.kind if result.data is not None else None,
+            "score": quality_score(issues),
+            "counts": {s: sum(i.severity == s for i in issues) for s in SEVERITIES},
+            "issues": [i.to_dict() for i in issues],
+        }
+        found, why = None, None
+        if old is not None and result.data is not None:
+            why = not_comparable(old, result.data)
+            found = find_restatements(old, result.data) if why is None else None
+        if found is not None:
+            entry["restatements"] = [r.to_dict() for r in found]
+        if why is not None:
+            entry["not_compared"] = f"--previous {previous}: {why}"
+        report.append(entry)
         if not as_json:
             _print_check(path, result, quiet)
+            if why is not None:
+                click.secho(f"  not compared with --previous {previous}: {why}", fg="yellow")
+            if found is not None and previous is not None:
+                _print_restatements(previous, found, quiet)
     if as_json:
         click.echo(json.dumps(report, indent=2))
     sys.exit(status)
+
+
+def _previous_workbook(path: Path | None, today: dt.date) -> ProjectData | None:
+    """The --previous workbook, read (its own errors make it unusable here)."""
+    if path is None:
+        return None
+    result = check_workbook(path, today=today)
+    if result.data is None:
+        problems = "; ".join(i.describe() for i in result.errors[:3])
+        raise UnreadableWorkbookError(f"{path}: has errors, so it cannot be compared with ({problems})")
+    return result.data
+
+
+def _print_restatements(previous: Path, found: Sequence[Restatement], quiet: bool) -> None:
+    major = sum(r.severity == MAJOR for r in found)
+    if not found:
+        if not quiet:
+            click.secho(f"  nothing reported in {previous.name} was changed", fg="green")
+        return
+    click.secho(
+        f"  {len(found)} restatement(s) against {previous.name} ({major} major, {len(found) - major} minor)",
+        fg="yellow",
+    )
+    for r in found:
+        click.echo(f"  {r.severity:<8} {r.to_issue().describe()} [{r.code}]")
 
 
 def _by_severity(result: CheckResult) -> list[Issue]:
@@ -310,6 +367,12 @@ def demo(out: Path) -> None:
     click.echo(
         f"wrote {len(books)} demo workbooks to {out / EXAMPLES_DIR} and their parameter files to {out / PARAMS_DIR}"
     )
+    earlier = [p for p in write_demo_history(out / EXAMPLES_DIR, out / PARAMS_DIR) if p.suffix == ".xlsx"]
+    folders = sorted({p.parent.name for p in earlier})
+    click.echo(
+        f"wrote {len(earlier)} workbooks of the earlier periods {', '.join(folders)} to "
+        f"{out / EXAMPLES_DIR / HISTORY_DIR} (parameter files: {out / PARAMS_DIR / HISTORY_DIR}/<period>/)"
+    )
     from .metrics.quality import check_quality
     from .report.params import load_params
 
@@ -337,6 +400,7 @@ def _report_options(what: str) -> Callable[[F], F]:
     """--period, --format, --output and --no-wait, shared by ``run`` and ``batch``."""
 
     def decorate(func: F) -> F:
+        func = _history_option(func)
         func = click.option(
             "--no-wait",
             is_flag=True,
@@ -355,9 +419,23 @@ def _report_options(what: str) -> Callable[[F], F]:
     return decorate
 
 
+def _history_option(func: F) -> F:
+    """--history URL (or the PMOREPORTS_HISTORY environment variable)."""
+    return click.option(
+        "--history",
+        "history_url",
+        envvar=HISTORY_ENV,
+        metavar="URL",
+        help=f"Reporting history database (SQLAlchemy URL, e.g. postgresql://host/db; env {HISTORY_ENV}). "
+        "Default: OUTPUT/history.sqlite.",
+    )(func)
+
+
 def _waiting(message: str) -> None:
-    """Tell the user that this command waits for another one's lock on the period."""
-    click.secho(f"{message} (--no-wait refuses instead)", fg="yellow", err=True)
+    """Tell the user that this command waits for another one's lock on the period (or
+    what the reporting history did: its messages start with ``history:``)."""
+    suffix = "" if message.startswith("history:") else " (--no-wait refuses instead)"
+    click.secho(f"{message}{suffix}", fg="yellow", err=True)
 
 
 def _command_line() -> str:
@@ -378,7 +456,14 @@ def _interrupted(exc: KeyboardInterrupt, what: str) -> NoReturn:
 @click.argument("params_file", type=click.Path(path_type=Path))
 @_report_options("the report goes to OUTPUT/<period>/<project>/")
 @_friendly
-def run(params_file: Path, period: str | None, formats: list[str] | None, output: Path, no_wait: bool) -> None:
+def run(
+    params_file: Path,
+    period: str | None,
+    formats: list[str] | None,
+    output: Path,
+    no_wait: bool,
+    history_url: str | None,
+) -> None:
     """Run one project's status report (HTML, PDF, metrics) from its parameter file.
 
     Another run or batch writing the same period is waited for (--no-wait: exit 1).
@@ -394,6 +479,7 @@ def run(params_file: Path, period: str | None, formats: list[str] | None, output
             wait=not no_wait,
             notify=_waiting,
             command=_command_line(),
+            history=history_url,
         )
     except KeyboardInterrupt as exc:
         _interrupted(exc, "last run's report is untouched; no half-written file was left")
@@ -421,6 +507,7 @@ def batch(
     scheduler: str | None,
     output: Path,
     no_wait: bool,
+    history_url: str | None,
 ) -> None:
     """Run every project's report in parallel, then the portfolio summary and index page.
 
@@ -447,6 +534,7 @@ def batch(
                 wait=not no_wait,
                 notify=_waiting,
                 command=_command_line(),
+                history=history_url,
             )
     except KeyboardInterrupt as exc:
         _interrupted(
@@ -457,3 +545,136 @@ def batch(
     progress.summary(result)
     if result.failed or result.portfolio_error:
         sys.exit(EXIT_ERRORS)
+
+
+# -- the reporting history ------------------------------------------------------------------------
+
+
+def _history_options(func: F) -> F:
+    """--output and --history, shared by the ``history`` commands."""
+    func = _history_option(func)
+    return click.option(
+        "--output",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=OUTPUT_DIR,
+        show_default=True,
+        help="Output root whose reports the history indexes.",
+    )(func)
+
+
+def _told(message: str) -> None:
+    click.secho(message, fg="yellow", err=True)
+
+
+@main.group("history")
+def history_group() -> None:
+    """The reporting history: every period's metrics, findings and workbooks.
+
+    Written by every successful run and batch into OUTPUT/history.sqlite (or the database
+    given with --history); the output folders stay the source of truth.
+    """
+
+
+@history_group.command("list")
+@_history_options
+@_friendly
+def history_list(output: Path, history_url: str | None) -> None:
+    """List the periods in the history, with the projects by overall RAG."""
+    from .pipeline.history import History
+
+    with History.open(output, history_url, notify=_told) as store:
+        store.sync()
+        summary = store.summary()
+        label = store.label
+    if summary.empty:
+        click.echo(f"{label}: no reported period yet (run `pmoreports batch` first)")
+        return
+    click.echo(f"{label}: {len(summary)} period(s)")
+    click.echo(f"{'period':<8} {'projects':>8} {'red':>5} {'amber':>6} {'green':>6} {'n/a':>5}")
+    for r in summary.itertuples(index=False):
+        click.echo(f"{r.period:<8} {r.projects:>8} {r.red:>5} {r.amber:>6} {r.green:>6} {r.grey:>5}")
+
+
+_SHOWN = ("rag_overall", "cpi", "spi_t", "eac", "bac", "pct_complete", "restatements_major")
+
+
+@history_group.command("show")
+@click.argument("project")
+@click.option("--last", type=click.IntRange(1), default=12, show_default=True, help="Periods to show.")
+@_history_options
+@_friendly
+def history_show(project: str, last: int, output: Path, history_url: str | None) -> None:
+    """Show one project's metrics as reported each period."""
+    from .pipeline.history import History
+    from .report.trends import TREND_FIELDS
+
+    with History.open(output, history_url, notify=_told) as store:
+        store.sync()
+        known = sorted(set(store.reports()["project"]))
+        match = [p for p in known if p.casefold() == project.casefold()]
+        if not match:
+            hint = f"; known: {', '.join(known[:20])}" if known else ""
+            raise PmoError(f"no project {project!r} in the history {store.label}{hint}")
+        rows = store.trend(last=last, projects=match, series=False).rows
+    currency = str(rows["currency"].iloc[-1]) if len(rows) else ""
+    click.echo(f"{match[0]} - {rows['name'].iloc[-1] if len(rows) else ''} ({currency})")
+    heads = ["period", *(c for c in _SHOWN if c in TREND_FIELDS)]
+    click.echo("  ".join(f"{h:>14}" if i else f"{h:<8}" for i, h in enumerate(heads)))
+    for _, r in rows.iterrows():
+        cells = [f"{r['period']:<8}"] + [f"{_cell(r[c], c):>14}" for c in heads[1:]]
+        click.echo("  ".join(cells))
+
+
+def _cell(value: Any, column: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "n/a"
+    if isinstance(value, str):
+        return value
+    if column in ("cpi", "spi", "spi_t"):
+        return f"{value:.2f}"
+    if column.startswith("pct") or column.endswith("pct"):
+        return f"{value:.1%}"
+    return f"{value:,.0f}"
+
+
+@history_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--project", "projects", multiple=True, help="Only this project (repeat for more).")
+@click.option("--metric", "metrics", multiple=True, help="Only this metric key, e.g. cpi (repeat for more).")
+@_history_options
+@_friendly
+def history_export(
+    file: Path, projects: Sequence[str], metrics: Sequence[str], output: Path, history_url: str | None
+) -> None:
+    """Export the tidy history (period x project x metric) to FILE.csv or FILE.xlsx."""
+    from .metrics._export import frame_csv
+    from .pipeline.history import History
+    from .report._excel import write_frame_workbook
+
+    suffix = file.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise click.UsageError(f"{file}: give a .csv or .xlsx file name")
+    with History.open(output, history_url, notify=_told) as store:
+        store.sync()
+        frame = store.frame(projects=projects or None, metrics=metrics or None)
+    if suffix == ".csv":
+        from ._files import atomic_write_text
+
+        file.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(file, frame_csv(frame))
+    else:
+        write_frame_workbook(file, frame, sheet="History")
+    click.echo(f"wrote {len(frame):,} rows to {file}")
+
+
+@history_group.command("rebuild")
+@_history_options
+@_friendly
+def history_rebuild(output: Path, history_url: str | None) -> None:
+    """Rebuild the history from the output folders (OUTPUT/<period>/<project>/)."""
+    from .pipeline.history import History
+
+    with History.open(output, history_url, notify=_told) as store:
+        periods = store.rebuild()
+        label = store.label
+    click.echo(f"rebuilt {label} from {len(periods)} period folder(s)" + (f": {', '.join(periods)}" if periods else ""))

@@ -37,6 +37,7 @@ from .._files import (
     atomic_write_bytes,
     atomic_write_text,
     staged_output_dir,
+    staging_dir,
     sweep_staging,
     sweep_temp,
     temp_prefix,
@@ -44,8 +45,10 @@ from .._files import (
 from ..errors import ParamsError, PmoError
 from ..paths import OUTPUT_DIR, PROJECT_NOTEBOOK, REPORT_TEMPLATE_DIR
 from ..report.params import ProjectParams, check_overrides, load_params, params_files, params_from_dict
+from ..report.trends import TrendData
 from ..workbook.model import ProjectData
 from ..workbook.reader import read_workbook
+from .history import History, PreviousInputs, compare_with_previous
 from .lifetime import die_with_parent, signals_deferred, terminate_on_sigterm
 from .locks import period_lock
 from .run import EXECUTED_NOTEBOOK, FAILED_DIR, WarmKernel, check_identity, execute_report
@@ -74,6 +77,10 @@ class ProjectTask:
     workbook_name: str
     workbook: bytes
     notebook: bytes
+    history: dict[str, Any] | None = None
+    """The project's trend rows of earlier periods (column-oriented), None: no history."""
+    previous: PreviousInputs | None = None
+    """The workbook of its latest earlier report, to find restatements against."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +158,9 @@ def render_task(task: ProjectTask, kernel: WarmKernel | None = None) -> TaskResu
         out = root / "output"
         try:
             params = params_from_dict(task.params | {"workbook": str(book)})
-            result = execute_report(params, read_workbook(book), output=out, notebook=notebook, kernel=kernel)
+            data = read_workbook(book)
+            past = None if task.history is None else compare_with_previous(task.previous, data, task.history)
+            result = execute_report(params, data, output=out, notebook=notebook, kernel=kernel, history=past)
         except PmoError as exc:
             partial = out / str(task.params.get("period")) / FAILED_DIR / task.project_id
             files = {p.name: p.read_bytes() for p in partial.glob(EXECUTED_NOTEBOOK)}
@@ -291,6 +300,7 @@ def run_batch(
     wait: bool = True,
     notify: Callable[[str], None] | None = None,
     command: str | None = None,
+    history: str | None = None,
 ) -> BatchResult:
     """Run every project of ``params_dir`` (or ``only`` those IDs) for one period.
 
@@ -305,6 +315,11 @@ def run_batch(
     ``wait``, ``notify`` and ``command`` are passed to it), reads the period's manifest
     only once it holds the lock, and tidies what killed runs left there. SIGTERM stops it
     like Ctrl-C (``KeyboardInterrupt``) from then on.
+
+    Each project's report gets its earlier periods and restatements from the reporting
+    history (``<output>/history.sqlite``, or the database URL ``history``); once the
+    projects are in place the period is recorded in it (one transaction), and the
+    portfolio report draws its trends from it.
     """
     start = time.perf_counter()
     check_overrides(period=period, formats=formats, timeout=timeout)
@@ -313,9 +328,12 @@ def run_batch(
     with terminate_on_sigterm(), period_lock(out_dir, wait=wait, notify=notify, command=command):
         sweep_staging(out_dir)
         sweep_temp()
-        result = BatchResult(resolved, out_dir, [p.outcome for p in planned], 0.0)
-        run = _Run(result, planned, Path(params_dir), scheduler, jobs, start)
-        run.projects(force, only, progress, portfolio)
+        with History.open(Path(output), history, notify=notify) as store:
+            store.sync(skip=resolved)
+            _attach_history(planned, store, resolved)
+            result = BatchResult(resolved, out_dir, [p.outcome for p in planned], 0.0)
+            run = _Run(result, planned, Path(params_dir), scheduler, jobs, start, store)
+            run.projects(force, only, progress, portfolio)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -331,9 +349,11 @@ class _Run:
         scheduler: str | None,
         jobs: int | None,
         start: float,
+        store: History,
     ) -> None:
         self.result, self.planned, self.params_dir = result, planned, params_dir
         self.scheduler, self.jobs, self.start = scheduler, jobs, start
+        self.store = store
 
     def write_manifest(self) -> None:
         """``manifest.json`` as things stand."""
@@ -383,8 +403,10 @@ class _Run:
                 sweep_staging(out_dir)
                 _carry_forward(self.result.outcomes, previous, only)
                 self.write_manifest()
+            self.store.sync_period(out_dir)
             if portfolio:
-                _portfolio(self.result, self.params_dir, pool, force, previous_portfolio)
+                trend = self.store.trend(before=self.result.period)
+                _portfolio(self.result, self.params_dir, pool, force, previous_portfolio, trend)
         self.result.seconds = time.perf_counter() - self.start
         self.write_manifest()
 
@@ -463,10 +485,10 @@ class _LocalPool:
             for future in as_completed(futures):
                 yield _result_of(future, futures[future])
 
-    def portfolio(self, out_dir: Path, params_dir: Path) -> list[Path]:
+    def portfolio(self, out_dir: Path, params_dir: Path, history: Path | None = None) -> list[Path]:
         """The portfolio pages, made in a worker (whose kernel is warm)."""
         with terminate_on_sigterm():
-            return self.pool.submit(_portfolio_in_worker, out_dir, params_dir).result()
+            return self.pool.submit(_portfolio_in_worker, out_dir, params_dir, history).result()
 
 
 def _result_of(future: Future[TaskResult], task: ProjectTask) -> TaskResult:
@@ -511,17 +533,17 @@ class _DaskPool:
                 task = by_key[future.key]
                 yield TaskResult(task.project_id, False, {}, 0.0, f"{task.project_id}: Dask task failed ({exc!r})")
 
-    def portfolio(self, out_dir: Path, params_dir: Path) -> list[Path]:
+    def portfolio(self, out_dir: Path, params_dir: Path, history: Path | None = None) -> list[Path]:
         """The portfolio pages, made here (they read the collected outputs)."""
         from .portfolio import write_portfolio
 
-        return write_portfolio(out_dir, params_dir)
+        return write_portfolio(out_dir, params_dir, history=history)
 
 
-def _portfolio_in_worker(out_dir: Path, params_dir: Path) -> list[Path]:
+def _portfolio_in_worker(out_dir: Path, params_dir: Path, history: Path | None) -> list[Path]:
     from .portfolio import write_portfolio
 
-    return _stoppable(lambda: write_portfolio(out_dir, params_dir, _KERNEL))
+    return _stoppable(lambda: write_portfolio(out_dir, params_dir, _KERNEL, history=history))
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -657,18 +679,42 @@ def _write_manifest(
 
 
 def _portfolio(
-    result: BatchResult, params_dir: Path, pool: _LocalPool | _DaskPool, force: bool, old: dict[str, Any]
+    result: BatchResult,
+    params_dir: Path,
+    pool: _LocalPool | _DaskPool,
+    force: bool,
+    old: dict[str, Any],
+    trend: TrendData,
 ) -> None:
-    """Make the portfolio pages, unless nothing they are made from changed."""
+    """Make the portfolio pages (with ``trend``, the earlier periods of the reporting
+    history), unless nothing they are made from changed."""
     from .portfolio import PORTFOLIO_FILES, portfolio_inputs
 
-    result.portfolio_inputs = portfolio_inputs(result.out_dir, params_dir)
+    history = json.dumps(trend.to_dict(), sort_keys=True)
+    result.portfolio_inputs = portfolio_inputs(result.out_dir, params_dir, _digest(history.encode()))
     done = all((result.out_dir / name).is_file() for name in PORTFOLIO_FILES)
     if not force and done and old.get("inputs") == result.portfolio_inputs and not old.get("error"):
         result.portfolio_files = [result.out_dir / name for name in PORTFOLIO_FILES]
         result.portfolio_skipped = True
         return
     try:
-        result.portfolio_files = pool.portfolio(result.out_dir, params_dir)
+        with staging_dir(result.out_dir, "history") as stage:
+            atomic_write_text(stage / "history.json", history)
+            result.portfolio_files = pool.portfolio(result.out_dir, params_dir, stage / "history.json")
     except PmoError as exc:
         result.portfolio_error = str(exc)
+
+
+def _attach_history(planned: list[_Planned], store: History, period: str) -> None:
+    """Give each project's task its earlier trend rows and previous workbook, and make both
+    part of its input fingerprint (a changed history re-renders the report)."""
+    rows = store.trend(before=period, series=False).rows
+    for item in planned:
+        if item.task is None:
+            continue
+        pid = item.outcome.project_id
+        mine = TrendData(rows[rows["project"] == pid].reset_index(drop=True)).to_dict()["rows"]
+        previous = store.previous_inputs(pid, period)
+        seen = json.dumps(mine, sort_keys=True) + (f"{previous.period}:{_digest(previous.content)}" if previous else "")
+        item.outcome.inputs["history"] = _digest(seen.encode())
+        item.task = replace(item.task, history=mine, previous=previous)

@@ -11,6 +11,8 @@ partially executed notebook of a failed run is kept under
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import shutil
 import subprocess
 import time
@@ -33,8 +35,10 @@ from ..metrics.project import project_metrics, write_metrics
 from ..paths import OUTPUT_DIR, PROJECT_NOTEBOOK
 from ..report.params import ProjectParams, load_params
 from ..report.render import html_to_pdf, notebook_to_html
+from ..report.trends import ProjectHistory
 from ..workbook.model import ProjectData
 from ..workbook.reader import read_workbook
+from .history import CHECKS_FILE, INPUTS_FILE, History, compare_with_previous
 from .lifetime import kernel_guard_code, terminate_on_sigterm
 from .locks import period_lock
 
@@ -45,6 +49,7 @@ __all__ = [
     "RunResult",
     "WarmKernel",
     "check_identity",
+    "checks_json",
     "execute_notebook",
     "execute_report",
     "run_project",
@@ -171,6 +176,7 @@ def run_project(
     wait: bool = True,
     notify: Callable[[str], None] | None = None,
     command: str | None = None,
+    history: str | None = None,
 ) -> RunResult:
     """Produce one project's report into ``output/<period>/<project-id>/``.
 
@@ -182,6 +188,11 @@ def run_project(
     (:func:`~pmoreports.pipeline.locks.period_lock`: ``wait``, ``notify`` and ``command``
     are passed to it), tidies what killed runs left there, and renders. SIGTERM stops
     it like Ctrl-C (``KeyboardInterrupt``), leaving last run's files untouched.
+
+    The report gets the project's earlier periods and its restatements from the reporting
+    history (:mod:`~pmoreports.pipeline.history`: ``<output>/history.sqlite``, or the
+    database URL ``history``), and the new report is recorded in it once its folder is in
+    place; a failed run records nothing.
     """
     params = load_params(params_path).with_overrides(period=period, formats=formats)
     data = read_workbook(params.workbook)
@@ -191,7 +202,14 @@ def run_project(
     with terminate_on_sigterm(), period_lock(out / resolved, wait=wait, notify=notify, command=command):
         sweep_staging(out / resolved)
         sweep_temp()
-        return execute_report(params, data, output=out, notebook=chosen)
+        with History.open(out, history, notify=notify) as store:
+            store.sync(skip=resolved)
+            pid = data.info.project_id
+            rows = store.trend(before=resolved, projects=[pid], series=False).rows
+            past = compare_with_previous(store.previous_inputs(pid, resolved), data, rows)
+            result = execute_report(params, data, output=out, notebook=chosen, history=past)
+            store.record(out / resolved, [pid])
+        return result
 
 
 def check_identity(params: ProjectParams, data: ProjectData) -> str:
@@ -220,17 +238,23 @@ def execute_report(
     output: Path = OUTPUT_DIR,
     notebook: Path = PROJECT_NOTEBOOK,
     kernel: WarmKernel | None = None,
+    history: ProjectHistory | None = None,
 ) -> RunResult:
     """Execute the report notebook for already validated ``params`` and ``data``.
 
     ``kernel``: a warm kernel to reuse (batch workers); default a fresh kernel.
+    ``history``: the project's earlier reports and restatements, for the notebook's trend
+    and "Changed since last report" sections (None: no history). Besides the report, the
+    folder gets a copy of the workbook (``inputs.xlsx``) and ``checks.json`` (data-quality
+    warnings and restatements), which the reporting history records.
     """
     start = time.perf_counter()
     period = check_identity(params, data)
     project = data.info.project_id
     metrics = project_metrics(data, **params.metrics_options())
     final = output / period / project
-    injected = {"params": params.to_dict() | {"period": period}, "static": True}
+    past = history or ProjectHistory(note="No reporting history was given to this report.")
+    injected = {"params": params.to_dict() | {"period": period}, "static": True, "history": past.to_dict()}
     with staged_output_dir(final, keep_failed=output / period / FAILED_DIR / project) as stage:
         executed = stage / EXECUTED_NOTEBOOK
         execute_notebook(notebook, executed, injected, timeout=params.timeout, label=project, kernel=kernel)
@@ -247,8 +271,39 @@ def execute_report(
         if "pdf" in params.formats:
             atomic_write_bytes(stage / "report.pdf", html_to_pdf(html, page_size=params.page_size))
         write_metrics(metrics, stage)
+        book = params.workbook.read_bytes()
+        atomic_write_bytes(stage / INPUTS_FILE, book)
+        atomic_write_text(stage / CHECKS_FILE, checks_json(data, past, period, book))
     files = tuple(sorted(p for p in final.iterdir() if p.is_file()))
     return RunResult(project, period, final, files, time.perf_counter() - start)
+
+
+def checks_json(data: ProjectData, history: ProjectHistory, period: str, book: bytes) -> str:
+    """``checks.json``: the workbook's name, digest and baseline, its data-quality warnings
+    and the restatements found against the previous period's workbook."""
+    info = data.info
+    return json.dumps(
+        {
+            "project_id": info.project_id,
+            "period": period,
+            "workbook": _workbook_name(data),
+            "sha256": hashlib.sha256(book).hexdigest(),
+            "baseline_start": f"{info.baseline_start:%Y-%m}",
+            "baseline_finish": f"{info.baseline_finish:%Y-%m}",
+            "status_date": f"{info.status_date:%Y-%m}",
+            "previous_period": history.previous_period,
+            "comparison_note": history.note,
+            "data_quality": [w.to_dict() for w in data.warnings],
+            "restatements": [r.to_dict() for r in history.restatements],
+        },
+        indent=1,
+        ensure_ascii=False,
+    )
+
+
+def _workbook_name(data: ProjectData) -> str:
+    """The workbook's file name as the project manager sent it."""
+    return Path(data.source).name if data.source else INPUTS_FILE
 
 
 def execute_notebook(

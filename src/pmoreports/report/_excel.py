@@ -32,7 +32,14 @@ from ..metrics._export import needs_escape
 from ..workbook import columns as C
 from .portfolio_kpis import excel_kpi_columns
 
-__all__ = ["EXCEL_FORMATS", "SheetData", "excel_format", "write_portfolio_workbook", "write_sheets"]
+__all__ = [
+    "EXCEL_FORMATS",
+    "SheetData",
+    "excel_format",
+    "write_frame_workbook",
+    "write_portfolio_workbook",
+    "write_sheets",
+]
 
 _RAG_FILLS = {"green": "C8E6C9", "amber": "FFE082", "red": "EF9A9A", "grey": "E0E0E0"}
 _MONEY, _INDEX, _PCT = "#,##0;[Red]-#,##0", "0.00", "0.0%"
@@ -151,6 +158,21 @@ def write_portfolio_workbook(
         [f for _, f in keys],
     )
     return write_sheets(path, [projects, programmes_sheet])
+
+
+def write_frame_workbook(path: Path, frame: pd.DataFrame, sheet: str = "Data") -> Path:
+    """Write ``frame`` as one sheet (header row, filters, frozen header) to ``path``, text as
+    text cells exactly as for the portfolio export."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    rows = [[_value(v) for v in row] for row in frame.itertuples(index=False)]
+    _sheet(ws, [str(c) for c in frame.columns], rows, [None] * len(frame.columns))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path
 
 
 def _value(value: Any) -> Any:

@@ -13,6 +13,8 @@ their earned schedule is recomputed from the summed curves.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import warnings
@@ -30,8 +32,9 @@ from ..metrics.evm import finite_float, portfolio_evm
 from ..metrics.realism import OPTIMISTIC
 from ..metrics.variances import BREACH
 from ..workbook import columns as C
+from ..workbook.restatement import Restatement
 from ..workbook.schema import SCHEMA
-from . import charts, limits
+from . import charts, limits, trends
 from ._format import NA, NotebookHTML, esc, fmt_date, fmt_index, fmt_money, fmt_pct, html_table, rag_badge
 from ._yaml import load_yaml
 from .charts_display import set_static
@@ -247,6 +250,8 @@ class PortfolioReport:
     manifest: dict[str, Any]
     projects: dict[str, dict[str, Any]]
     previous: dict[str, dict[str, Any]]
+    history: trends.TrendData = field(default_factory=trends.TrendData)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(
@@ -255,6 +260,7 @@ class PortfolioReport:
         settings: Mapping[str, Any] | None = None,
         static: bool | None = None,
         params_dir: str | os.PathLike[str] | None = None,
+        history: str | Path | Mapping[str, Any] | None = None,
     ) -> PortfolioReport:
         """Load ``output/<period>`` (manifest + metrics of the projects that reported).
 
@@ -263,6 +269,9 @@ class PortfolioReport:
         ``_portfolio.yaml`` of the params folder the batch ran from (:func:`find_settings`);
         without any, the defaults (EUR, no rates) and a :class:`PortfolioWarning`. When the
         settings were not given, every project without an FX rate is named in a warning too.
+        ``history``: the earlier periods from the reporting history, as the pipeline hands
+        them over (a JSON file of :meth:`~.trends.TrendData.to_dict`, or the mapping);
+        None: no trends.
         """
         if static is not None:
             set_static(static)
@@ -290,7 +299,16 @@ class PortfolioReport:
             chosen = PortfolioSettings.load(where)
             origin = str(where / PORTFOLIO_SETTINGS) if where is not None else "the default settings"
             warn_missing_rates(chosen, {pid: m["project"]["currency"] for pid, m in projects.items()}, origin)
-        return cls(period, folder, chosen, manifest, projects, previous)
+        return cls(
+            period,
+            folder,
+            chosen,
+            manifest,
+            projects,
+            previous,
+            trends.TrendData.from_dict(_history_mapping(history)),
+            _checks_of(folder, list(projects)),
+        )
 
     def __repr__(self) -> str:
         return (
@@ -536,6 +554,54 @@ class PortfolioReport:
         ]
         return _html(html_table(["Project", "Name", "Previous", "Now"], body, numeric=[False] * 4))
 
+    # -- across periods (the reporting history) --------------------------------------------------
+
+    @functools.cached_property
+    def trend_rows(self) -> pd.DataFrame:
+        """Trend rows of the earlier periods and of this one (at most
+        :data:`~.trends.TREND_WINDOW` periods; see :data:`~.trends.TREND_FIELDS`)."""
+        now = [trends.trend_row(self.period, m, self.checks.get(pid)) for pid, m in self.projects.items()]
+        return trends.window(self.history.rows, now, self.period)
+
+    @functools.cached_property
+    def period_summary(self) -> pd.DataFrame:
+        """Per period: RAG counts, health, portfolio CPI and SPI(t), projects completed and the
+        shares completed on time and on budget (see :func:`~.trends.portfolio_periods`)."""
+        now = [r for pid, m in self.projects.items() for r in trends.series_records(self.period, pid, m["series"])]
+        curves = trends.before(self.history.series, self.period, now)
+        rows = self.trend_rows
+        current = rows[rows[trends.PERIOD] == self.period]
+        done = trends.completions(self.history.completions, current, self.period)
+        return trends.portfolio_periods(rows, curves, done, self.settings.currency, self.settings.fx)
+
+    def trend_table(self) -> HTML:
+        """Per period: RAG counts, portfolio health, CPI, SPI(t) and the success measures."""
+        return _html(trends.portfolio_trend_html(self.period_summary))
+
+    def rag_trend_chart(self) -> charts.AnyChart:
+        """Projects by overall RAG, per period."""
+        return trends.rag_counts_chart(self.period_summary)
+
+    def index_trend_chart(self) -> charts.AnyChart:
+        """Portfolio CPI and SPI(t) per period, from the summed curves."""
+        return trends.portfolio_index_chart(self.period_summary)
+
+    def sparklines(self) -> charts.AnyChart:
+        """CPI and SPI(t) per period for each project (small multiples, worst RAG first)."""
+        now = self.trend_rows[self.trend_rows[trends.PERIOD] == self.period]
+        return trends.sparklines_chart(self.trend_rows, trends.ordered_projects(now, _SEVERITY))
+
+    def eac_growth(self) -> HTML:
+        """The projects whose EAC grew most over the last periods."""
+        growth = trends.eac_growth(self.trend_rows, self.period, self.settings.currency, self.settings.fx)
+        return _html(trends.eac_growth_html(growth, self.settings.currency))
+
+    def restatements(self) -> HTML:
+        """Projects whose workbook changed what they reported in an earlier period."""
+        found = {pid: [Restatement.from_dict(r) for r in c.get("restatements", [])] for pid, c in self.checks.items()}
+        names = {pid: str(m["project"]["name"]) for pid, m in self.projects.items()}
+        return _html(trends.restatements_html(found, names))
+
     def unexplained_variances(self) -> HTML:
         """Threshold breaches with no explanation on the Variances sheet, across projects:
         one row per project, element and variance type, the largest amounts first
@@ -675,6 +741,27 @@ class PortfolioReport:
             for p in failed
         ]
         return _html(html_table(["Project", "Name", "Reason"], body, numeric=[False] * 3))
+
+
+def _history_mapping(history: str | Path | Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    if history is None or isinstance(history, Mapping):
+        return history
+    try:
+        data = json.loads(Path(history).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{history}: the reporting history handed to the portfolio cannot be read ({exc})") from None
+    return data if isinstance(data, dict) else None
+
+
+def _checks_of(folder: Path, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Each project's ``checks.json`` (data-quality warnings and restatements), when there is one."""
+    out = {}
+    for pid in ids:
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads((folder / pid / "checks.json").read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                out[pid] = data
+    return out
 
 
 def _signed_index(value: Any) -> str:

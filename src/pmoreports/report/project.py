@@ -10,8 +10,9 @@ no logic is copied between notebooks.
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from ..workbook import columns as C
 from ..workbook.model import ProjectData
 from ..workbook.reader import read_workbook
 from ..workbook.schema import SCHEMA
-from . import charts, charts_realism, limits
+from . import charts, charts_realism, limits, trends
 from ._format import (
     NA,
     NotebookHTML,
@@ -83,6 +84,7 @@ class ProjectReport:
     params: ProjectParams
     data: ProjectData
     metrics: ProjectMetrics
+    history: trends.ProjectHistory = field(default_factory=trends.ProjectHistory)
 
     @classmethod
     def load(
@@ -90,6 +92,7 @@ class ProjectReport:
         params_file: str | Path | None = None,
         params: Mapping[str, Any] | None = None,
         static: bool | None = None,
+        history: Mapping[str, Any] | None = None,
     ) -> ProjectReport:
         """Load from a parameter file (interactive use) or an injected mapping (report runs).
 
@@ -97,6 +100,8 @@ class ProjectReport:
         environment's choice (interactive in JupyterLab). A relative ``params_file`` that is
         not in the current folder is looked for from the kit's ``notebooks/`` folder
         (:func:`~pmoreports.paths.notebook_input`), so a notebook's default runs from anywhere.
+        ``history``: the project's earlier reports and restatements as the pipeline hands
+        them over (:meth:`~pmoreports.report.trends.ProjectHistory.to_dict`); None: no history.
         """
         if static is not None:
             set_static(static)
@@ -107,7 +112,7 @@ class ProjectReport:
         else:
             raise ValueError("give params_file (a YAML parameter file) or params")
         data = read_workbook(p.workbook)
-        return cls(p, data, project_metrics(data, **p.metrics_options()))
+        return cls(p, data, project_metrics(data, **p.metrics_options()), trends.ProjectHistory.from_dict(history))
 
     def __repr__(self) -> str:
         info, overall = self.data.info, self.metrics.rag.get("overall")
@@ -946,6 +951,44 @@ class ProjectReport:
             "spread over the remaining months in proportion to their budget.</p>"
         )
         return _html(table + verdict + note)
+
+    # -- across periods (the reporting history) --------------------------------------------------
+
+    @property
+    def period(self) -> str:
+        """The period reported, ``YYYY-MM``."""
+        return f"{self.data.info.status_date:%Y-%m}"
+
+    @functools.cached_property
+    def trend_rows(self) -> pd.DataFrame:
+        """This report's trend row after those of earlier periods (at most
+        :data:`~.trends.TREND_WINDOW`, oldest first; see :data:`~.trends.TREND_FIELDS`)."""
+        checks = {
+            "baseline_finish": f"{self.data.info.baseline_finish:%Y-%m}",
+            "data_quality": self.data.warnings,
+            "restatements": [r.to_dict() for r in self.history.restatements],
+        }
+        current = trends.trend_row(self.period, self.metrics.to_dict(), checks)
+        return trends.with_current(self.history, current)
+
+    def changed_since_last_report(self) -> HTML:
+        """What this workbook changed in what the previous report said (restatements), with
+        the cell, the reported and the new value, and the severity of each finding."""
+        return _html(trends.changed_html(self.history, self.period, self.currency))
+
+    def trends_table(self) -> HTML:
+        """RAG, CPI, SPI(t), EAC (and how it moved), VAC % and forecast finish as reported each
+        period, and the back-test of the forecast (see :func:`~.trends.backtest`)."""
+        return _html(trends.project_trend_html(self.trend_rows, self.currency))
+
+    def trend_chart(self) -> charts.AnyChart:
+        """CPI and SPI(t) as reported each period."""
+        return trends.project_index_chart(self.trend_rows, self.params.chart_width, self.params.chart_height - 60)
+
+    def eac_drift_chart(self) -> charts.AnyChart:
+        """EAC as reported each period, with the BAC: how the forecast moved."""
+        width, height = self.params.chart_width, self.params.chart_height - 60
+        return trends.eac_drift_chart(self.trend_rows, self.currency, width, height)
 
     def glossary(self) -> HTML:
         """Plain-language definitions of the metrics in the report."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .model import ProjectData, ProjectInfo
 from .reader import CheckResult, check_workbook, read_workbook
+from .restatement import Restatement, find_restatements  # also registers the restatement codes
 from .schema import SCHEMA, TEMPLATE_VERSION
 from .template import TemplateSpec, write_project_workbook, write_template
 
@@ -14,8 +15,10 @@ __all__ = [
     "CheckResult",
     "ProjectData",
     "ProjectInfo",
+    "Restatement",
     "TemplateSpec",
     "check_workbook",
+    "find_restatements",
     "read_workbook",
     "write_project_workbook",
     "write_template",

@@ -130,7 +130,8 @@ class CellIndex:
     - ``grid_columns``: sheet -> month (first of month) -> column letters;
     - ``table_rows``: sheet -> 1-based row of each record, in the frame's order;
     - ``table_columns``: sheet -> field key -> column letters;
-    - ``next_rows``: sheet -> the first row after its records (where a new record goes).
+    - ``next_rows``: sheet -> the first row after its records (where a new record goes);
+    - ``field_rows``: Project-sheet field key -> 1-based row (its value is in column B).
 
     Every lookup gives ``""`` when the position is not known (data built in code).
     """
@@ -140,6 +141,7 @@ class CellIndex:
     table_rows: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     table_columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     next_rows: Mapping[str, int] = field(default_factory=dict)
+    field_rows: Mapping[str, int] = field(default_factory=dict)
 
     def grid_cell(self, sheet: str, key: tuple[str, ...], month: dt.date | None = None) -> str:
         """``F14`` of row ``key`` in ``month`` (``A14``, the label, without a month); ``""`` if unknown."""
@@ -160,3 +162,8 @@ class CellIndex:
         row = self.next_rows.get(sheet)
         column = self.table_columns.get(sheet, {}).get(key)
         return f"{column}{row}" if row and column else ""
+
+    def field_cell(self, key: str) -> str:
+        """Value cell (``B7``) of a Project-sheet field; ``""`` if unknown."""
+        row = self.field_rows.get(key)
+        return f"B{row}" if row else ""

@@ -270,6 +270,7 @@ class _Reader:
                 for name, where in self.table_where.items()
             },
             next_rows=dict(self.next_rows),
+            field_rows={key: r + 1 for key, r in self.field_rows.items()},
         )
 
     def added_since(self, since: str) -> bool:
