@@ -59,7 +59,10 @@ def test_notebook_cells_are_thin(path: Path) -> None:
         defines = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)]
         assert defines == [], f"logic defined in a notebook cell: {cell.source[:60]!r}"
         assert not [n for n in ast.walk(tree) if isinstance(n, ast.For | ast.While | ast.Lambda)]
-        assert len(_code_lines(cell.source)) <= MAX_LINES, cell.source
+        if "parameters" in cell.metadata.get("tags", []):  # assignments only, one per parameter
+            assert all(isinstance(n, ast.Assign) for n in tree.body), cell.source
+        else:
+            assert len(_code_lines(cell.source)) <= MAX_LINES, cell.source
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 names = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
