@@ -7,16 +7,23 @@ notebook should show free text coming from a workbook.
 Pipeline: ``notebook_to_html`` (nbconvert, template ``templates/report/pmo``,
 then :func:`sanitize_html`) -> ``html_to_pdf`` (the HTML's content laid out by
 Typst with the kit's fonts; see :mod:`pmoreports.report._typst`).
+
+As a command, ``python -m pmoreports.report.render REPORT.html REPORT.pdf [--page-size
+Letter]`` lays out one HTML file (the kit's own PDF route as a CLI, for hand-made chains
+and the benchmarks' baseline).
 """
 
 from __future__ import annotations
 
+import argparse
 import copy
 import datetime as dt
 import functools
 import re
+import sys
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +37,7 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from traitlets.config import Config
 
 from .._files import atomic_write_bytes, atomic_write_text, staged_output_dir
+from ..errors import PmoError
 from ..paths import REPORT_TEMPLATE_DIR
 from ._format import text_html
 from ._typst import PAPERS, compile_document, document_from_html, period_timestamp
@@ -39,6 +47,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "html_to_pdf",
+    "main",
     "notebook_to_html",
     "sanitize_html",
     "staged_output_dir",
@@ -265,3 +274,24 @@ def text_block(s: str | None) -> HTML:
     HTML all appear literally); see :func:`text_html`.
     """
     return HTML(text_html(s))  # type: ignore[no-untyped-call]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pmoreports.report.render IN.html OUT.pdf [--page-size A4|Letter]``:
+    exit 0, or 1 with one line on stderr."""
+    parser = argparse.ArgumentParser(prog="python -m pmoreports.report.render", description="HTML report -> PDF")
+    parser.add_argument("html", help="a report's HTML file (UTF-8)")
+    parser.add_argument("pdf", help="the PDF to write (replaced whole)")
+    parser.add_argument("--page-size", default="A4", choices=["A4", "Letter"])
+    args = parser.parse_args(argv)
+    try:
+        html = Path(args.html).read_text(encoding="utf-8")
+        atomic_write_bytes(args.pdf, html_to_pdf(html, page_size=args.page_size))
+    except (OSError, UnicodeDecodeError, ValueError, PmoError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
