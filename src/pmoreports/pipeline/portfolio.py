@@ -9,8 +9,6 @@ import json
 import os
 from pathlib import Path
 
-import nbformat
-
 from .._files import atomic_write_bytes, atomic_write_text, staging_dir
 from ..paths import PORTFOLIO_NOTEBOOK, REPORT_CSS
 from ..report._format import NA, esc, html_table, rag_badge
@@ -73,13 +71,12 @@ def _run_notebook(period_dir: Path, settings: PortfolioSettings, kernel: WarmKer
     with staging_dir(period_dir, "portfolio") as stage:
         executed = stage / names[0]
         try:
-            execute_notebook(PORTFOLIO_NOTEBOOK, executed, parameters, label="portfolio summary", kernel=kernel)
+            nb = execute_notebook(PORTFOLIO_NOTEBOOK, executed, parameters, label="portfolio summary", kernel=kernel)
         except Exception:
             if executed.is_file():
                 (period_dir / FAILED_DIR).mkdir(exist_ok=True)
                 os.replace(executed, period_dir / FAILED_DIR / names[0])
             raise
-        nb = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
         meta = {"Period": period_dir.name, "Currency": settings.currency}
         title = f"{settings.title}: {period_dir.name}"
         html = notebook_to_html(nb, title=title, meta=meta, page_size=settings.page_size)

@@ -10,6 +10,7 @@ no logic is copied between notebooks.
 from __future__ import annotations
 
 import base64
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,7 @@ from ._format import (
 from .charts_display import set_static
 from .params import ProjectParams, load_params, logo_image, params_from_dict
 
-__all__ = ["KPI_KEYS", "ProjectReport"]
+__all__ = ["KPI_KEYS", "ProjectReport", "preload"]
 
 KPI_KEYS = (g.CPI, g.SPI_T, g.SPI, g.EAC, g.VAC, g.PCT_COMPLETE, g.PCT_SPENT, g.AC, g.BAC)
 """Metrics shown as KPI tiles, in order."""
@@ -57,6 +58,32 @@ _DIMENSIONS = (("cost", "Cost"), ("schedule", "Schedule"), ("forecast", "Forecas
 
 def _html(fragment: str) -> HTML:
     return HTML(fragment)  # type: ignore[no-untyped-call]
+
+
+_preloaded: tuple[Any, ProjectData, ProjectMetrics] | None = None
+
+
+def preload(path: str | Path) -> None:
+    """Report runs: take the workbook data and metrics the pipeline already computed (a
+    pickle of ``(params mapping, ProjectData, ProjectMetrics)`` in the kernel's private
+    folder; the file is removed). The next :meth:`ProjectReport.load` with the same
+    ``params`` uses them instead of reading the workbook and computing the metrics again."""
+    global _preloaded
+    file = Path(path)
+    try:
+        _preloaded = pickle.loads(file.read_bytes())
+    except Exception:  # an unreadable hand-over only costs the recomputation
+        _preloaded = None
+    file.unlink(missing_ok=True)
+
+
+def _take_preloaded(params: Mapping[str, Any]) -> tuple[ProjectData, ProjectMetrics] | None:
+    """The preloaded data and metrics, once, if they were made for ``params``."""
+    global _preloaded
+    given, _preloaded = _preloaded, None
+    if given is None or given[0] != dict(params):
+        return None
+    return given[1], given[2]
 
 
 @dataclass
@@ -83,6 +110,8 @@ class ProjectReport:
             set_static(static)
         if params is not None:
             p = params_from_dict(params)
+            if (given := _take_preloaded(params)) is not None:
+                return cls(p, *given)
         elif params_file is not None:
             p = load_params(params_file)
         else:
