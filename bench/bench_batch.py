@@ -195,7 +195,9 @@ def main() -> None:
         if key in med:
             m = med[key]
             per = n if key in ("naive", "naive2", "batch") else small if key == "small" else 1
-            print(f"{label:<46} {m.wall:7.1f} s  {m.cpu:7.1f} CPU s  ({m.wall / per:.2f} s, {m.cpu / per:.2f} CPU s each)")
+            print(
+                f"{label:<46} {m.wall:7.1f} s  {m.cpu:7.1f} CPU s  ({m.wall / per:.2f} s, {m.cpu / per:.2f} CPU s each)"
+            )
     print(f"per-report marginal cost (CPU(b) - CPU(s)) / {n - small} = {marginal:.2f} CPU s  (target <= 0.5)")
     if "naive" in med:
         a, a2 = med["naive"], med["naive2"]

@@ -27,7 +27,8 @@ from xlsx_helpers import cell_style, cell_xml, mutate, patch_member, set_cell, s
 
 from pmoreports import UnreadableWorkbookError, WorkbookError, read_workbook
 from pmoreports.cli import main
-from pmoreports.errors import Issue
+from pmoreports.errors import SEVERITIES, Issue
+from pmoreports.metrics.quality import quality_score
 from pmoreports.workbook import _xlsx
 from pmoreports.workbook.reader import check_workbook
 
@@ -364,7 +365,7 @@ CASES = [
         "German amount with decimals as text",
         cell("Budget", "C3", "1.234,50"),
         0,
-        ("warning  Budget!C3", "number stored as text, read as 1234.5"),
+        ("minor    Budget!C3", "number stored as text, read as 1234.5"),
     ),
     Case("French amount as text", cell("Actuals", "C3", "1 234,50"), 0, ("Actuals!C3", "read as 1234.5")),
     Case("Swiss amount as text", cell("Actuals", "C3", "1'234.50"), 0, ("Actuals!C3", "read as 1234.5")),
@@ -431,7 +432,7 @@ CASES = [
         "month header an Excel serial shown as a number",
         general("Budget", "D2", 46054),
         0,
-        ("warning  Budget!D2", "date serial number", "read as Feb 2026"),
+        ("minor    Budget!D2", "date serial number", "read as Feb 2026"),
     ),
     Case(
         "month header ambiguous text",
@@ -451,7 +452,7 @@ CASES = [
         cells("Actuals", {"C2": dt.date(2026, 1, 31), "D2": dt.date(2026, 2, 28)}),
         0,
         (
-            "warning  Actuals!C2",
+            "minor    Actuals!C2",
             "2 month header(s) are not the 1st",
             "C2 2026-01-31 = Jan 2026",
             "D2 2026-02-28 = Feb 2026",
@@ -486,16 +487,16 @@ CASES = [
         "milestone date decades away",
         cell("Milestones", "C3", dt.date(2046, 2, 28)),
         0,
-        ("warning  Milestones!C3", "'Forecast date' 2046-02-28 is more than 5 years after 2026-12", "a typo?"),
+        ("major    Milestones!C3", "'Forecast date' 2046-02-28 is more than 5 years after 2026-12", "a typo?"),
     ),
     Case(
         "change raised long before the project",
         cell("Changes", "B3", dt.date(2016, 2, 1)),
         0,
-        ("warning  Changes!B3", "more than 5 years before the baseline start 2026-01"),
+        ("major    Changes!B3", "more than 5 years before the baseline start 2026-01"),
     ),
     Case(
-        "benefit year far away", cell("Benefits", "A3", 2066), 0, ("warning  Benefits!A3", "'Year' 2066 is far outside")
+        "benefit year far away", cell("Benefits", "A3", 2066), 0, ("major    Benefits!A3", "'Year' 2066 is far outside")
     ),
     Case(
         "milestone date as ambiguous text",
@@ -507,27 +508,27 @@ CASES = [
         "milestone date as one-reading text",
         cell("Milestones", "B4", "31/05/2026"),
         0,
-        ("warning  Milestones!B4", "read as 2026-05-31 (day/month/year)"),
+        ("minor    Milestones!B4", "read as 2026-05-31 (day/month/year)"),
     ),
     # -- the status month
     Case(
         "status date in the future",
         cell("Project", "B12", dt.date(2026, 12, 1)),
         0,
-        ("warning  Project!B12", "status date Dec 2026 is after the current month (Nov 2026): filled early?"),
+        ("major    Project!B12", "status date Dec 2026 is after the current month (Nov 2026): filled early?"),
     ),
     Case(
         "status month with nothing entered",
         edit(_empty_status_month),
         0,
-        ("warning  Project!B12", "no actual cost and no progress entered for the status month Oct 2026"),
+        ("major    Project!B12", "no actual cost and no progress entered for the status month Oct 2026"),
     ),
     # -- sheet names, row keys
     Case(
         "sheet name with a trailing space",
         edit(_rename("Budget", "Budget ")),
         0,
-        ("warning  Budget:", "sheet 'Budget ' is read as the Budget sheet", "rename it"),
+        ("minor    Budget:", "sheet 'Budget ' is read as the Budget sheet", "rename it"),
     ),
     Case(
         "sheet name in other capitals",
@@ -558,7 +559,7 @@ CASES = [
         "credit note in actuals",
         cell("Actuals", "D3", -5000),
         0,
-        ("warning  Actuals!D3", "negative actual cost (a credit note?)", "reduces the cost to date"),
+        ("minor    Actuals!D3", "negative actual cost (a credit note?)", "reduces the cost to date"),
     ),
     Case(
         "credit note larger than the costs booked",
@@ -577,9 +578,9 @@ CASES = [
         "hidden rows and column in the data",
         edit(_hidden_rows),
         0,
-        ("warning  Actuals!5:7", "rows 5-7 and column D of Actuals are hidden (or filtered out)", "included"),
+        ("minor    Actuals!5:7", "rows 5-7 and column D of Actuals are hidden (or filtered out)", "included"),
     ),
-    Case("filtered-out table row", edit(_filtered_risks), 0, ("warning  Risks!4:4", "row 4 of Risks is hidden")),
+    Case("filtered-out table row", edit(_filtered_risks), 0, ("minor    Risks!4:4", "row 4 of Risks is hidden")),
     # -- values that a reader would otherwise drop or misplace without a word
     Case(
         "month header deleted over values",
@@ -591,7 +592,7 @@ CASES = [
         "optional column renamed",
         cell("Changes", "F2", "Cost impakt"),
         0,
-        ("warning  Changes!A2:H2", "column 'Cost impact' is missing; its values are read as empty", "'Cost impakt'"),
+        ("major    Changes!A2:H2", "column 'Cost impact' is missing; its values are read as empty", "'Cost impakt'"),
     ),
     Case(
         "forecast for an unknown WBS element",
@@ -642,15 +643,22 @@ JSON_CASES = [c for c in CASES if c.exit_code < 2][::3]
 
 @pytest.mark.parametrize("case", JSON_CASES, ids=[c.name for c in JSON_CASES])
 def test_broken_workbook_as_json(case: Case, alpha_xlsx: Path, tmp_path: Path) -> None:
-    """``--json`` lists the same findings as the text output, as data, with the same exit status."""
+    """``--json`` lists the same findings as the text output, as data (with code, severity, the
+    score and the counts per severity), with the same exit status; both most severe first."""
     path = case.build(alpha_xlsx, tmp_path / "broken.xlsx")
     text = CliRunner().invoke(main, ["template", "check", str(path)])
     result = CliRunner().invoke(main, ["template", "check", "--json", str(path)])
     assert result.exit_code == text.exit_code == case.exit_code and "Traceback" not in result.output
-    issues = [Issue(**i) for i in json.loads(result.output)[0]["issues"]]
+    [report] = json.loads(result.output)
+    issues = [Issue(**i) for i in report["issues"]]
     assert issues
     lines = [line.split(maxsplit=1) for line in text.output.splitlines()[1:]]
-    assert sorted((i.severity, i.describe()) for i in issues) == sorted((a, b) for a, b in lines)
+    assert [(i.severity, f"{i.describe()} [{i.code}]") for i in issues] == [(a, b) for a, b in lines]
+    rank = [SEVERITIES.index(i.severity) for i in issues]
+    assert rank == sorted(rank)
+    assert report["counts"] == {s: sum(i.severity == s for i in issues) for s in SEVERITIES}
+    assert report["score"] == quality_score(issues)
+    assert f"data-quality score {report['score']} " in text.output.splitlines()[0]
 
 
 def test_total_size_limit_quotes_the_limit_applied(
@@ -666,7 +674,7 @@ def test_read_workbook_raises_with_all_problems(alpha_xlsx: Path, tmp_path: Path
     path = edit(_multiple)(alpha_xlsx, tmp_path / "multi.xlsx")
     with pytest.raises(WorkbookError) as info:
         read_workbook(path)
-    cells = {(i.sheet, i.cell) for i in info.value.issues if i.severity == "error"}
+    cells = {(i.sheet, i.cell) for i in info.value.issues if i.critical}
     assert {("Budget", "C3"), ("Progress", "B3"), ("Risks", "D3")} <= cells
     assert "multi.xlsx: 3 problem(s)" in str(info.value)
 

@@ -30,7 +30,9 @@ def test_demo_builds_and_checks_everything_under_output(tmp_path: Path) -> None:
     assert len(list((tmp_path / "output/demo/examples").glob("*.xlsx"))) == 7
     assert len(list((tmp_path / "output/demo/params").glob("*.yaml"))) == 7
     assert result.stdout.count(": OK") == 7
-    assert "foxtrot.xlsx: OK with 3 warning(s)" in result.stdout
+    # each workbook's data-quality line: FOXTROT's workbook warnings and unexplained variances
+    assert "foxtrot.xlsx: OK, data-quality score 79 (0 critical, 4 major, 1 minor)" in result.stdout
+    assert "alpha.xlsx: OK, data-quality score 100 (0 critical, 0 major, 0 minor)" in result.stdout
     assert {p.name for p in tmp_path.iterdir()} == {"output"}  # nothing written elsewhere
 
 

@@ -87,7 +87,7 @@ class Outcome:
 
     @property
     def errors(self) -> list[tuple[str, str, str, str]]:
-        return [i for i in self.issues if i[0] == "error"]
+        return [i for i in self.issues if i[0] == "critical"]
 
 
 def _plain(value: Any) -> Any:

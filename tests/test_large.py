@@ -356,14 +356,16 @@ def test_time_charts_of_a_very_long_plan_draw_a_bounded_number_of_points() -> No
 def test_long_warning_lists_are_cut_with_a_pointer_to_the_checker() -> None:
     data = build_demo_project(large_spec(8), seed=5)
     data.warnings = [
-        Issue("warning", "w.xlsx", "Progress", f"C{i + 3}", "50%", "at least 60%", "progress goes backwards")
+        Issue.of("DQ-PROGRESS-BACKWARDS", "w.xlsx", "Progress", f"C{i + 3}", "goes backwards", "50%", "at least 60%")
         for i in range(limits.WARNING_ROWS + 7)
     ]
     data.source = "/somewhere/w.xlsx"
     report = report_of(data)
     html = str(report.data_quality().data)
+    findings = len(report.metrics.quality.findings)  # the workbook's warnings, EVM checks, unexplained variances
+    assert findings >= limits.WARNING_ROWS + 7
     assert html.count("<li>") == limits.WARNING_ROWS + 1
-    assert f"{limits.WARNING_ROWS + 7:,} warning(s)" in html and "and 7 more" in html
+    assert f"{findings:,} finding(s) in w.xlsx" in html and f"and {findings - limits.WARNING_ROWS:,} more" in html
     assert "pmoreports template check w.xlsx" in html
 
 

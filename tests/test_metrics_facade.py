@@ -88,6 +88,7 @@ def test_to_dict_is_strict_json_with_reasons() -> None:
         "project", "status", "dates", "rag", "thresholds", "costs", "changes",
         "cost_by_wbs", "cost_by_category", "evm_by_wbs", "evm_by_category", "series",
         "risks", "milestones", "business_case",
+        "variances", "variance_thresholds", "eac_realism", "data_quality",
     }  # fmt: skip
     bottom_up = data["status"][g.EAC_BOTTOM_UP]
     assert bottom_up["value"] is None and bottom_up["reason"] == g.NO_FORECAST

@@ -30,7 +30,7 @@ DEMO = ("ALPHA", "DELTA", "FOXTROT")
 CHARTS_PER_REPORT = 5
 """Charts in ``notebooks/project_status.ipynb`` (S-curve, index trend, two cost charts, heat map)."""
 
-PROBE = '''
+PROBE = """
 import json, os, sys
 
 _LOG = os.environ.get("PMO_PROBE_LOG")
@@ -61,7 +61,7 @@ if _LOG:
 
     _mp.project_metrics = project_metrics
     _vlc.vegalite_to_svg = vegalite_to_svg
-'''
+"""
 
 
 @dataclass

@@ -56,7 +56,7 @@ def test_frames_are_tidy_and_typed(alpha_xlsx: Path) -> None:
     assert data.progress[C.MONTH].max() == pd.Timestamp(data.info.status_date)
     assert data.progress[C.VALUE].between(0, 1).all()
     assert data.info.status_date == dt.date(2026, 10, 1)
-    assert data.template_version == "1.0"
+    assert data.template_version == "1.1"
 
 
 def test_appended_month_iso_text_header_and_blank_rows(alpha_xlsx: Path, tmp_path: Path) -> None:
@@ -105,8 +105,9 @@ def test_warnings_for_suspicious_but_legal_data(demo_dir: Path) -> None:
     found = {(w.sheet, w.message.split(";")[0].split(" in ")[0]) for w in data.warnings}
     assert ("Actuals", "actual cost") in found
     assert any(s == "Progress" and "backwards" in m for s, m in found)
-    assert any(s == "Project" and "does not match the approved budget" in m for s, m in found)
-    assert all(w.severity == "warning" and w.cell for w in data.warnings)
+    assert any(s == "Project" and "does not reconcile with the approved budget" in m for s, m in found)
+    assert all(not w.critical and w.cell for w in data.warnings)
+    assert {w.code for w in data.warnings} == {"DQ-AC-AFTER-STATUS", "DQ-PROGRESS-BACKWARDS", "DQ-BAC-RECONCILE"}
 
 
 def test_libreoffice_saved_workbook_reads_the_same(alpha_xlsx: Path, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from . import __version__
-from .errors import PmoError, UnreadableWorkbookError
+from .errors import SEVERITIES, Issue, PmoError, UnreadableWorkbookError
 from .paths import (
     BLANK_TEMPLATE_NAME,
     DEMO_DIR,
@@ -139,23 +139,40 @@ def template_new(
 @template.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@click.option("-q", "--quiet", is_flag=True, help="Only print files with errors.")
-def template_check(files: Sequence[Path], as_json: bool, quiet: bool) -> None:
-    """Check filled workbooks and list every problem at once.
+@click.option("-q", "--quiet", is_flag=True, help="Only print files with critical findings, and only those.")
+@click.option(
+    "--params",
+    "params_file",
+    type=click.Path(path_type=Path),
+    help="A project's parameter file: check variances against its thresholds (default: the kit's).",
+)
+def template_check(files: Sequence[Path], as_json: bool, quiet: bool, params_file: Path | None) -> None:
+    """Check filled workbooks and list every finding at once, most severe first.
 
-    Exit status: 0 when every file is usable (warnings allowed), 1 when a
-    workbook has errors, 2 when a file is not a usable workbook at all.
+    Each finding has a severity (critical: the workbook cannot be used; major;
+    minor) and a stable code; each file gets a data-quality score (100 minus 25
+    per critical, 5 per major and 1 per minor finding, at least 0). Exit status:
+    0 when every file is usable (major and minor findings allowed), 1 when a
+    workbook has critical findings, 2 when a file is not a usable workbook at all.
     """
+    from .metrics.quality import check_quality, quality_score
+    from .metrics.variances import VarianceThresholds
+
     status = EXIT_OK
     report: list[dict[str, Any]] = []
     try:
         today = current_month()
+        thresholds = VarianceThresholds()
+        if params_file is not None:
+            from .report.params import load_params
+
+            thresholds = load_params(params_file).variance
     except PmoError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(EXIT_ERRORS)
     for path in files:
         try:
-            result = check_workbook(path, today=today)
+            result = check_quality(check_workbook(path, today=today), thresholds)
         except UnreadableWorkbookError as exc:
             status = EXIT_UNUSABLE
             report.append({"file": str(path), "unusable": str(exc), "issues": []})
@@ -165,7 +182,15 @@ def template_check(files: Sequence[Path], as_json: bool, quiet: bool) -> None:
             continue
         if result.errors:
             status = max(status, EXIT_ERRORS)
-        report.append({"file": str(path), "issues": [i.to_dict() for i in result.issues]})
+        issues = _by_severity(result)
+        report.append(
+            {
+                "file": str(path),
+                "score": quality_score(issues),
+                "counts": {s: sum(i.severity == s for i in issues) for s in SEVERITIES},
+                "issues": [i.to_dict() for i in issues],
+            }
+        )
         if not as_json:
             _print_check(path, result, quiet)
     if as_json:
@@ -173,20 +198,35 @@ def template_check(files: Sequence[Path], as_json: bool, quiet: bool) -> None:
     sys.exit(status)
 
 
-def _print_check(path: Path, result: CheckResult, quiet: bool) -> None:
-    errors, warnings = result.errors, result.warnings
-    if errors:
-        click.secho(f"{path}: {len(errors)} error(s), {len(warnings)} warning(s)", fg="red", bold=True)
-    elif quiet:
-        return
-    elif warnings:
-        click.secho(f"{path}: OK with {len(warnings)} warning(s)", fg="yellow")
+def _by_severity(result: CheckResult) -> list[Issue]:
+    """The findings of a check, most severe first (in the order found within a severity)."""
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(result.issues, key=lambda i: order[i.severity])
+
+
+def _print_summary(path: Path, result: CheckResult) -> None:
+    """``path: OK, data-quality score 78 (0 critical, 4 major, 2 minor)`` (or NOT USABLE)."""
+    from .metrics.quality import quality_score
+
+    issues = result.issues
+    counts = ", ".join(f"{sum(i.severity == s for i in issues)} {s}" for s in SEVERITIES)
+    score = f"data-quality score {quality_score(issues)} ({counts})"
+    if result.errors:
+        click.secho(f"{path}: NOT USABLE, {score}", fg="red", bold=True)
     else:
-        click.secho(f"{path}: OK", fg="green")
-    for issue in errors:
-        click.echo(f"  error    {issue.describe()}")
-    for issue in warnings if not quiet else []:
-        click.echo(f"  warning  {issue.describe()}")
+        click.secho(f"{path}: OK, {score}", fg="yellow" if issues else "green")
+
+
+def _print_check(path: Path, result: CheckResult, quiet: bool) -> None:
+    """:func:`_print_summary`, then one line per finding, most severe first:
+    ``  major    Sheet!A1: message (found; expected) [CODE]``."""
+    if quiet and not result.errors:
+        return
+    _print_summary(path, result)
+    for issue in _by_severity(result):
+        if quiet and not issue.critical:
+            continue
+        click.echo(f"  {issue.severity:<8} {issue.describe()} [{issue.code}]")
 
 
 @template.command("fields")
@@ -213,11 +253,16 @@ def demo(out: Path) -> None:
     click.echo(
         f"wrote {len(books)} demo workbooks to {out / EXAMPLES_DIR} and their parameter files to {out / PARAMS_DIR}"
     )
+    from .metrics.quality import check_quality
+    from .report.params import load_params
+
     failed = 0
     for book in books:
-        result = check_workbook(book)
+        params = out / PARAMS_DIR / f"{book.stem}.yaml"
+        result = check_quality(check_workbook(book), load_params(params).variance)
         failed += bool(result.errors)
-        _print_check(book, result, quiet=False)
+        _print_summary(book, result)
+    click.echo("`pmoreports template check FILE` lists each workbook's findings.")
     if failed:
         raise PmoError(f"{failed} demo workbook(s) failed the check")
 

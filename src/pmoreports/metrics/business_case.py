@@ -7,6 +7,10 @@ a cost or a benefit to the last, missing years counting as 0:
   budget (planned cost) of its months after the status month. The plan is taken as it
   stands: unspent budget of past months is not carried forward and a forecast overrun
   (EAC > BAC) is not added;
+- **at EAC** (the business case at completion): the same, except that the cost still
+  to come is the forecast ETC = EAC - AC instead of the remaining budget, spread over
+  the months after the status month in proportion to their budget (all of it in the
+  year of the month after the status month when no budget is left: a late project);
 - net cash flow = expected benefit - other costs - project cost.
 
 **Discounting convention**: the first year is **t = 0** and is not discounted; year
@@ -109,9 +113,13 @@ def payback_period(values: npt.ArrayLike, key: str = g.PAYBACK) -> Metric:
     return Metric.of(key, k + (-cumulative[k]) / flows[k + 1])
 
 
-def project_costs_by_year(data: ProjectData) -> pd.Series:
+def project_costs_by_year(data: ProjectData, eac: float | None = None) -> pd.Series:
     """Project cost per calendar year: actuals to the status month, then the budget of
-    the later months (money; index = year, int)."""
+    the later months (money; index = year, int).
+
+    With ``eac``, the later months carry the estimate to complete EAC - AC instead of
+    their budget, in proportion to it (see the module docstring).
+    """
     status = pd.Timestamp(data.info.status_date).to_period("M")
 
     def by_year(frame: pd.DataFrame, keep_after: bool) -> pd.Series:
@@ -124,6 +132,11 @@ def project_costs_by_year(data: ProjectData) -> pd.Series:
 
     actual = by_year(data.actuals, keep_after=False) if len(data.actuals) else pd.Series()
     planned = by_year(data.budget, keep_after=True) if len(data.budget) else pd.Series()
+    if eac is not None:
+        etc = eac - float(actual.sum())
+        remaining = float(planned.sum())
+        after = pd.Series({(status + 1).year: etc}, dtype=float)
+        planned = planned * (etc / remaining) if remaining > 0 else after
     total = actual.add(planned, fill_value=0.0).astype(float)
     total.index = total.index.astype(int)
     return total.sort_index().rename(PROJECT_COST)
@@ -229,7 +242,8 @@ def _discounted(net: FloatArray, benefit: FloatArray, cost: FloatArray, rate: fl
     }
 
 
-def project_business_case(data: ProjectData, rate: float | None = None) -> BusinessCase:
-    """Business case of a project; ``rate`` overrides the Project sheet's discount rate."""
+def project_business_case(data: ProjectData, rate: float | None = None, *, eac: float | None = None) -> BusinessCase:
+    """Business case of a project; ``rate`` overrides the Project sheet's discount rate;
+    with ``eac`` the project cost still to come is EAC - AC (the business case at EAC)."""
     chosen = rate if rate is not None else data.info.discount_rate
-    return business_case(data.benefits, project_costs_by_year(data), chosen)
+    return business_case(data.benefits, project_costs_by_year(data, eac), chosen)

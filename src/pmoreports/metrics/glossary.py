@@ -33,37 +33,54 @@ __all__ = [
     "BUDGET_TO_DATE",
     "BURN_RATE",
     "BURN_ZERO",
+    "BUSINESS_CASE_AT_EAC",
     "CONTINGENCY",
     "CONTINGENCY_MINUS_EXPOSURE",
     "CONTINGENCY_REMAINING",
     "COST_ZERO",
     "COUNT",
     "CPI",
+    "CPI_3",
+    "CPI_6",
     "CV",
+    "CV_MONTH",
+    "CV_MONTH_PCT",
     "CV_PCT",
+    "DATA_QUALITY_SCORE",
     "DATE",
     "DAYS",
+    "DELTA_AC_ZERO",
     "DISCOUNTED_PAYBACK",
     "DISCOUNT_RATE",
     "EAC",
     "EAC_AT_OR_BELOW_AC",
     "EAC_BOTTOM_UP",
     "EAC_BUDGET_RATE",
+    "EAC_COMPOSITE",
     "EAC_CPI",
+    "EAC_CPI_3",
+    "EAC_CPI_6",
     "EAC_CPI_SPI",
+    "EAC_FORECAST_GAP",
+    "EAC_RANGE_MAX",
+    "EAC_RANGE_MIN",
+    "EAC_RANGE_SPREAD",
     "ES",
     "ES_ZERO",
     "ETC",
     "EV",
     "EV_MONTH",
+    "EV_MONTH_ZERO",
     "EV_ZERO",
     "EXPECTED_VALUE",
     "EXPOSURE_COVERAGE",
+    "FEWER_MONTHS",
     "FORECAST_FINISH",
     "FRACTION",
     "GLOSSARY",
     "IEAC_T",
     "INDEX",
+    "INDEX_NOT_POSITIVE",
     "IRR",
     "IRR_NOT_FOUND",
     "MANAGEMENT_RESERVE",
@@ -76,7 +93,9 @@ __all__ = [
     "NO_BASELINE",
     "NO_CASH_FLOWS",
     "NO_DISCOUNT_RATE",
+    "NO_EAC",
     "NO_FORECAST",
+    "NO_INDEPENDENT_EAC",
     "NO_OPEN_EXPOSURE",
     "NO_SIGN_CHANGE",
     "NPV",
@@ -92,6 +111,7 @@ __all__ = [
     "PROPOSED_CHANGES_COST",
     "PV",
     "PV_MONTH",
+    "PV_MONTH_ZERO",
     "PV_ZERO",
     "REALISED_RISKS_COST",
     "REASON_TEXT",
@@ -104,10 +124,15 @@ __all__ = [
     "SPI",
     "SPI_T",
     "SV",
+    "SV_MONTH",
+    "SV_MONTH_PCT",
     "SV_PCT",
     "SV_T",
     "TCPI_BAC",
     "TCPI_EAC",
+    "TCPI_FORECAST",
+    "TCPI_GAP_BAC",
+    "TCPI_GAP_FORECAST",
     "TOTAL_BENEFITS",
     "TOTAL_COSTS",
     "TSPI",
@@ -200,6 +225,25 @@ OPEN_RISKS: Final = "open_risks"
 TOTAL_BENEFITS: Final = "total_benefits"
 TOTAL_COSTS: Final = "total_costs"
 DISCOUNT_RATE: Final = "discount_rate"
+# --- variance analysis and forecast realism ------------------------------------
+CV_MONTH: Final = "cv_month"
+SV_MONTH: Final = "sv_month"
+CV_MONTH_PCT: Final = "cv_month_pct"
+SV_MONTH_PCT: Final = "sv_month_pct"
+CPI_3: Final = "cpi_3"
+CPI_6: Final = "cpi_6"
+EAC_CPI_3: Final = "eac_cpi_3"
+EAC_CPI_6: Final = "eac_cpi_6"
+EAC_COMPOSITE: Final = "eac_composite"
+EAC_RANGE_MIN: Final = "eac_range_min"
+EAC_RANGE_MAX: Final = "eac_range_max"
+EAC_RANGE_SPREAD: Final = "eac_range_spread"
+EAC_FORECAST_GAP: Final = "eac_forecast_gap"
+TCPI_FORECAST: Final = "tcpi_forecast"
+TCPI_GAP_BAC: Final = "tcpi_gap_bac"
+TCPI_GAP_FORECAST: Final = "tcpi_gap_forecast"
+BUSINESS_CASE_AT_EAC: Final = "business_case_at_eac"
+DATA_QUALITY_SCORE: Final = "data_quality_score"
 
 # --- reason codes: why a value is undefined ----------------------------------
 AFTER_STATUS_DATE: Final = "after_status_date"
@@ -225,6 +269,13 @@ NOT_PAID_BACK: Final = "not_paid_back"
 COST_ZERO: Final = "cost_zero"
 NOT_FINITE: Final = "not_finite"
 NO_CASH_FLOWS: Final = "no_cash_flows"
+EV_MONTH_ZERO: Final = "ev_month_zero"
+PV_MONTH_ZERO: Final = "pv_month_zero"
+FEWER_MONTHS: Final = "fewer_months"
+DELTA_AC_ZERO: Final = "delta_ac_zero"
+INDEX_NOT_POSITIVE: Final = "index_not_positive"
+NO_INDEPENDENT_EAC: Final = "no_independent_eac"
+NO_EAC: Final = "no_eac"
 
 REASON_TEXT: Final[dict[str, str]] = {
     AFTER_STATUS_DATE: "this month is after the status date, so there is no actual data yet",
@@ -250,6 +301,13 @@ REASON_TEXT: Final[dict[str, str]] = {
     COST_ZERO: "there are no costs to compare the benefits with",
     NOT_FINITE: "the value is too large to show (a division by an almost-zero amount)",
     NO_CASH_FLOWS: "there are no cash flows (no benefits and no costs)",
+    EV_MONTH_ZERO: "no work was earned in the month (EV in the month <= 0)",
+    PV_MONTH_ZERO: "no work was planned in the month (PV in the month = 0)",
+    FEWER_MONTHS: "the work has not run for as many months as the average needs",
+    DELTA_AC_ZERO: "no net actual cost over those months (AC did not grow)",
+    INDEX_NOT_POSITIVE: "the performance index used is zero or negative (no net work earned)",
+    NO_INDEPENDENT_EAC: "no independent estimate at completion could be computed",
+    NO_EAC: "there is no estimate at completion to recompute the business case with",
 }
 
 
@@ -780,6 +838,151 @@ _ENTRIES: Final = (
         FRACTION,
         "-",
         "The yearly rate used to bring future money to today's value.",
+    ),
+    _e(
+        CV_MONTH,
+        "Cost variance in the month",
+        "EV in the month - AC in the month",
+        MONEY,
+        "zero or positive",
+        "The status month's cost variance alone (the current period of a variance report).",
+    ),
+    _e(
+        CV_MONTH_PCT,
+        "Cost variance in the month %",
+        "CV in the month / EV in the month",
+        FRACTION,
+        "zero or positive",
+        "The month's cost variance relative to the work earned in the month.",
+    ),
+    _e(
+        SV_MONTH,
+        "Schedule variance in the month",
+        "EV in the month - PV in the month",
+        MONEY,
+        "zero or positive",
+        "The status month's schedule variance alone.",
+    ),
+    _e(
+        SV_MONTH_PCT,
+        "Schedule variance in the month %",
+        "SV in the month / PV in the month",
+        FRACTION,
+        "zero or positive",
+        "The month's schedule variance relative to the work planned in the month.",
+    ),
+    _e(
+        CPI_3,
+        "CPI of the last 3 months",
+        "(EV now - EV 3 months ago) / (AC now - AC 3 months ago)",
+        INDEX,
+        "1.00 or more, close to CPI",
+        "Recent cost efficiency; differs from CPI when performance is changing.",
+    ),
+    _e(
+        CPI_6,
+        "CPI of the last 6 months",
+        "(EV now - EV 6 months ago) / (AC now - AC 6 months ago)",
+        INDEX,
+        "1.00 or more, close to CPI",
+        "Cost efficiency over the last half year.",
+    ),
+    _e(
+        EAC_CPI_3,
+        "Estimate at completion, 3-month CPI",
+        "AC + (BAC - EV) / CPI of the last 3 months",
+        MONEY,
+        "at or below BAC",
+        "Forecast final cost if the last three months' cost efficiency continues.",
+    ),
+    _e(
+        EAC_CPI_6,
+        "Estimate at completion, 6-month CPI",
+        "AC + (BAC - EV) / CPI of the last 6 months",
+        MONEY,
+        "at or below BAC",
+        "Forecast final cost if the last six months' cost efficiency continues.",
+    ),
+    _e(
+        EAC_COMPOSITE,
+        "Estimate at completion, weighted 0.8 CPI + 0.2 SPI",
+        "AC + (BAC - EV) / (0.8 x CPI + 0.2 x SPI)",
+        MONEY,
+        "at or below BAC",
+        "Forecast final cost weighting cost efficiency 80 % and schedule efficiency 20 %.",
+    ),
+    _e(
+        EAC_RANGE_MIN,
+        "Independent EAC range, low",
+        "smallest of the index-based EACs (CPI, 3- and 6-month CPI, CPI x SPI, 0.8 CPI + 0.2 SPI)",
+        MONEY,
+        "at or below BAC",
+        "The most favourable forecast the performance to date supports.",
+    ),
+    _e(
+        EAC_RANGE_MAX,
+        "Independent EAC range, high",
+        "largest of the index-based EACs",
+        MONEY,
+        "at or below BAC",
+        "The least favourable forecast the performance to date supports.",
+    ),
+    _e(
+        EAC_RANGE_SPREAD,
+        "Independent EAC range, spread",
+        "high - low",
+        MONEY,
+        "small",
+        "How much the index-based forecasts disagree; a wide range means unstable performance.",
+    ),
+    _e(
+        EAC_FORECAST_GAP,
+        "Project manager's EAC outside the range",
+        "bottom-up EAC - low (when below it) or - high (when above it); 0 inside",
+        MONEY,
+        "zero",
+        "Negative: the bottom-up forecast is more optimistic than any index-based one; positive: more pessimistic.",
+    ),
+    _e(
+        TCPI_FORECAST,
+        "To-complete performance index, to the forecast",
+        "(BAC - EV) / (forecast EAC - AC), the forecast being the bottom-up EAC (else the report's EAC)",
+        INDEX,
+        "close to CPI",
+        "The cost efficiency the remaining work needs to finish at the forecast being judged.",
+    ),
+    _e(
+        TCPI_GAP_BAC,
+        "TCPI to BAC minus CPI",
+        "TCPI to BAC - CPI",
+        INDEX,
+        "at or below the band (0.10)",
+        "Above the band, finishing within budget needs a cost efficiency never achieved so far.",
+    ),
+    _e(
+        TCPI_GAP_FORECAST,
+        "TCPI to the forecast minus CPI",
+        "TCPI to the forecast - CPI",
+        INDEX,
+        "at or below the band (0.10)",
+        "Above the band, the forecast needs a cost efficiency never achieved so far: it is optimistic.",
+    ),
+    _e(
+        BUSINESS_CASE_AT_EAC,
+        "Business case at EAC",
+        "NPV, ROI, BCR, payback with the project cost at EAC: actuals to date, then EAC - AC spread over "
+        "the remaining budget months",
+        MONEY,
+        "NPV >= 0 and BCR >= 1.00",
+        "Whether the investment still pays if the project costs what it is forecast to cost.",
+    ),
+    _e(
+        DATA_QUALITY_SCORE,
+        "Data-quality score",
+        "100 - 25 x critical - 5 x major - 1 x minor findings, floored at 0",
+        COUNT,
+        "100: nothing found",
+        "How clean the project's data is; each finding has a code and a severity (template check lists them).",
     ),
 )
 

@@ -39,8 +39,11 @@ from .costs import (
 )
 from .evm import EvmSeries, Metric, Table, json_value, project_evm, status_dates, status_metrics
 from .milestones import milestone_status, next_milestones
+from .quality import DataQuality, data_quality
 from .rag import RagStatus, RagThresholds, rag_status
+from .realism import CaseAtCompletion, EacRealism, case_at_completion, eac_realism
 from .risks import risk_exposure, risk_matrix, risk_register, top_risks
+from .variances import VarianceThresholds, variance_table
 
 __all__ = [
     "METRICS_FILES",
@@ -62,6 +65,9 @@ METRICS_FILES: Final = (
     "risks.csv",
     "milestones.csv",
     "business_case.csv",
+    "variances.csv",
+    "eac_realism.csv",
+    "findings.csv",
 )
 """Files written by :func:`write_metrics`."""
 
@@ -82,7 +88,11 @@ class ProjectMetrics:
     - ``costs``: burn rate, months of budget left, contingency and change totals;
     - ``changes``: count / cost / days per change status;
     - risk register, exposure, 5x5 matrix and top risks; milestones with status and the
-      next ones; business case; RAG per dimension and overall with the thresholds used.
+      next ones; business case; RAG per dimension and overall with the thresholds used;
+    - ``variances``: the variance analysis (:func:`~pmoreports.metrics.variances.variance_table`)
+      with the ``variance_thresholds`` used; ``realism``: the forecast-realism tests per
+      project and WBS element; ``case_at_completion``: the business case at the EAC;
+      ``quality``: every data-quality finding and the score.
     """
 
     project_id: str
@@ -109,6 +119,11 @@ class ProjectMetrics:
     business_case: BusinessCase
     rag: dict[str, RagStatus]
     thresholds: RagThresholds
+    variances: pd.DataFrame
+    variance_thresholds: VarianceThresholds
+    realism: EacRealism
+    case_at_completion: CaseAtCompletion
+    quality: DataQuality
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict (see :func:`write_metrics`); NaN becomes ``None`` + reason.
@@ -117,7 +132,10 @@ class ProjectMetrics:
         ``changes``, ``cost_by_wbs``, ``cost_by_category``, ``evm_by_wbs``,
         ``evm_by_category``, ``series``, ``risks`` (``exposure``, ``matrix``, ``top``,
         ``register``), ``milestones`` (``table``, ``next``), ``business_case``
-        (``metrics``, ``flows``, ``first_period``).
+        (``metrics``, ``flows``, ``first_period``), ``variances`` (one record per element
+        and measure) with ``variance_thresholds``, ``eac_realism`` (``project``,
+        ``by_wbs``, ``settings``, ``business_case``: the case at the EAC) and
+        ``data_quality`` (``score``, ``counts``, ``findings`` with code and severity).
         """
         matrix = self.risk_matrix
         return {
@@ -159,6 +177,10 @@ class ProjectMetrics:
                 "flows": frame_records(self.business_case.flows),
                 "first_period": self.business_case.first_period,
             },
+            "variances": frame_records(self.variances),
+            "variance_thresholds": self.variance_thresholds.to_dict(),
+            "eac_realism": self.realism.to_dict() | {"business_case": self.case_at_completion.to_dict()},
+            "data_quality": self.quality.to_dict(),
         }
 
 
@@ -183,6 +205,7 @@ def project_metrics(
     burn_months: int = 3,
     top_n: int = 5,
     discount_rate: float | None = None,
+    variance: VarianceThresholds | Mapping[str, Any] | None = None,
 ) -> ProjectMetrics:
     """Every metric of ``data`` at its status date.
 
@@ -190,10 +213,12 @@ def project_metrics(
     ``eac_method``: the EAC used for ``eac``/``etc``/``vac``/``tcpi_eac`` (``cpi``,
     ``budget_rate``, ``cpi_spi`` or ``bottom_up``); ``burn_months``: N of the burn rate;
     ``top_n``: number of top risks and next milestones; ``discount_rate``: overrides the
-    Project sheet's rate for the business case.
+    Project sheet's rate for the business case; ``variance``: variance thresholds and
+    realism settings (dataclass, params mapping or ``None`` = defaults).
     """
     info = data.info
     limits = _thresholds(thresholds)
+    variance_limits = variance if isinstance(variance, VarianceThresholds) else VarianceThresholds.from_dict(variance)
     series = project_evm(data, eac_method=eac_method)
     by_wbs = project_evm(data, (col.WBS,), eac_method=eac_method)
     by_category = project_evm(data, (col.CATEGORY,), eac_method=eac_method)
@@ -215,6 +240,8 @@ def project_metrics(
     register = risk_register(data.risks, bac)
     left = contingency[g.CONTINGENCY_REMAINING].value or 0.0
     milestones = milestone_status(data.milestones, info.status_date)
+    variances = variance_table(series.at_status(), by_wbs.at_status(), by_category.at_status(), variance_limits, data)
+    baseline_case = project_business_case(data, discount_rate)
     return ProjectMetrics(
         project_id=info.project_id,
         name=info.name,
@@ -237,9 +264,14 @@ def project_metrics(
         top_risks=top_risks(register, top_n),
         milestones=milestones,
         next_milestones=next_milestones(milestones, info.status_date, top_n),
-        business_case=project_business_case(data, discount_rate),
+        business_case=baseline_case,
         rag=rag_status(status, limits),
         thresholds=limits,
+        variances=variances,
+        variance_thresholds=variance_limits,
+        realism=eac_realism(series, by_wbs, variance_limits, g.EAC),
+        case_at_completion=case_at_completion(data, status[g.EAC], discount_rate, baseline_case),
+        quality=data_quality(data, by_wbs, variances),
     )
 
 
@@ -258,12 +290,22 @@ def _merged(table: Table) -> pd.DataFrame:
     return out
 
 
+def _variance_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The variance records with the explanation's fields as columns (for CSV)."""
+    flat = table.drop(columns=["explanation"]).copy()
+    for key in ("cause", "impact", "corrective_action", "owner", "due_date", "status"):
+        name = "action_status" if key == "status" else key
+        flat[name] = [x.get(key) if x else None for x in table["explanation"]]
+    return flat
+
+
 def _metric_rows(metrics: ProjectMetrics) -> pd.DataFrame:
     groups = {
         "status": metrics.status,
         "costs": metrics.costs,
         "risks": metrics.risk_exposure,
         "business_case": metrics.business_case.metrics,
+        "eac_realism": metrics.realism.project(),
     }
     rows = [{"group": name, **m.to_dict()} for name, group in groups.items() for m in group.values()]
     return pd.DataFrame(rows)
@@ -291,6 +333,12 @@ def write_metrics(metrics: ProjectMetrics, out_dir: str | os.PathLike[str]) -> l
         "risks.csv": metrics.risk_register,
         "milestones.csv": metrics.milestones,
         "business_case.csv": metrics.business_case.flows,
+        "variances.csv": _variance_rows(metrics.variances),
+        "eac_realism.csv": _merged(metrics.realism.table),
+        "findings.csv": pd.DataFrame(
+            [i.to_dict() for i in metrics.quality.by_severity()],
+            columns=["severity", "code", "file", "sheet", "cell", "message", "found", "expected"],
+        ),
     }
     written = [folder / "metrics.json"]
     atomic_write_text(written[0], metrics_json(metrics))

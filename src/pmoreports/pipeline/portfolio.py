@@ -100,17 +100,21 @@ def _write_index(report: PortfolioReport) -> Path:
             if (report.period_dir / pid / f"report.{ext}").is_file()
         )
         note = esc(str(p.get("error", "")).splitlines()[0][:200]) if p.get("error") else ""
+        reported = status in ("ok", "skipped")
+        quality = report.projects.get(pid, {}).get("data_quality") if reported else None
         rows.append(
             [
                 esc(pid),
                 esc(p.get("name", "")),
-                rag_badge(p.get("rag") or "grey") if status in ("ok", "skipped") else rag_badge("grey", "no report"),
+                rag_badge(p.get("rag") or "grey") if reported else rag_badge("grey", "no report"),
                 esc(status),
                 links or NA,
+                esc(quality["score"]) if quality else NA,
                 note,
             ]
         )
-    table = html_table(["Project", "Name", "Overall RAG", "Run", "Report", "Note"], rows, numeric=[False] * 6)
+    heads = ["Project", "Name", "Overall RAG", "Run", "Report", "Data quality", "Note"]
+    table = html_table(heads, rows, numeric=[False] * 5 + [True, False])
     portfolio = " ".join(
         f'<a href="portfolio.{ext}">{ext.upper()}</a>'
         for ext in ("html", "pdf")
@@ -122,6 +126,8 @@ def _write_index(report: PortfolioReport) -> Path:
         f'</title><style>{css}</style></head><body class="pmo-report"><header class="pmo-doc-header">'
         f'<h1 class="pmo-title">Status reports: {esc(report.period)}</h1></header><main class="pmo-doc">'
         f"<p>Portfolio summary: {portfolio or NA}</p>{table}"
+        '<p class="pmo-note">Data quality: the score of 100 minus 25 per critical, 5 per major and 1 per minor '
+        "finding (at least 0); each report's data-quality section lists its findings.</p>"
         f'<p class="pmo-note">Generated {generated} by pmoreports. Counts: '
         f"{esc(json.dumps(report.manifest.get('counts', {})))}</p></main></body></html>"
     )

@@ -142,7 +142,13 @@ class WarmKernel:
             self.discard()
         if self.km is None:
             km = IpcKernelManager(kernel_name=KERNEL, prewarm=True)
-            run_sync(km.start_kernel)()
+            try:
+                run_sync(km.start_kernel)()
+            except BaseException:  # stopped (or failed) mid-start: no kernel or folder may outlive it
+                with contextlib.suppress(Exception):
+                    run_sync(km.shutdown_kernel)(now=True)
+                shutil.rmtree(km.private_dir, ignore_errors=True)
+                raise
             self.km = km
 
     def get(self) -> IpcKernelManager:

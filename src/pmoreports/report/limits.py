@@ -30,6 +30,9 @@ __all__ = [
     "MAX_CHART_MONTHS",
     "MILESTONE_ROWS",
     "PORTFOLIO_MILESTONE_ROWS",
+    "PORTFOLIO_VARIANCE_ROWS",
+    "REALISM_ROWS",
+    "VARIANCE_ROWS",
     "WARNING_ROWS",
     "WBS_CHART_BARS",
     "WBS_TABLE_ROWS",
@@ -57,6 +60,15 @@ WARNING_ROWS: Final = 50
 """Data-quality section: the first N warnings; ``pmoreports template check`` lists all."""
 PORTFOLIO_MILESTONE_ROWS: Final = 25
 """Portfolio summary: the N soonest milestones due in the next months."""
+VARIANCE_ROWS: Final = 25
+"""Variance analysis: the N threshold breaches that matter most (the project's first,
+then the largest amounts), then one row counting the rest; the same for the variances
+that could not be assessed (all in ``variances.csv``)."""
+REALISM_ROWS: Final = 25
+"""Forecast realism by WBS element: the N elements whose forecast is furthest outside
+its independent range (then the largest TCPI gap), then "Others" (all in ``eac_realism.csv``)."""
+PORTFOLIO_VARIANCE_ROWS: Final = 25
+"""Portfolio summary: the N largest unexplained variances across projects."""
 MAX_CHART_MONTHS: Final = 600
 """Time charts (S-curve, index trend): at most this many points per line (50 years of
 months); a longer plan is drawn every k-th month, with its status and last month."""

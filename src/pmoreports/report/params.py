@@ -34,6 +34,7 @@ from typing import Any, Final
 
 from ..errors import ParamsError, shown
 from ..metrics.rag import RagThresholds
+from ..metrics.variances import VarianceThresholds
 from ._yaml import Refused, format_size, load_yaml, read_capped
 
 __all__ = [
@@ -75,6 +76,7 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
     "charts": {"width": 640, "height": 260},
     "rag": {},
     "metrics": {"burn_rate_months": 3, "top_risks": 5},
+    "variance": VarianceThresholds().to_dict(),
     "execution": {"timeout": 600, "notebook": None},
 }
 """Every key a parameter file may set, with the kit's defaults."""
@@ -103,6 +105,7 @@ class ProjectParams:
     rag: RagThresholds = field(default_factory=RagThresholds)
     burn_rate_months: int = 3
     top_risks: int = 5
+    variance: VarianceThresholds = field(default_factory=VarianceThresholds)
     timeout: int = 600
     notebook: Path | None = None
 
@@ -116,7 +119,12 @@ class ProjectParams:
 
     def metrics_options(self) -> dict[str, Any]:
         """Keyword arguments of :func:`pmoreports.metrics.project_metrics` set by these parameters."""
-        return {"thresholds": self.rag, "burn_months": self.burn_rate_months, "top_n": self.top_risks}
+        return {
+            "thresholds": self.rag,
+            "burn_months": self.burn_rate_months,
+            "top_n": self.top_risks,
+            "variance": self.variance,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, YAML/JSON-ready form (the shape of a parameter file), used to inject
@@ -135,6 +143,7 @@ class ProjectParams:
             "charts": {"width": self.chart_width, "height": self.chart_height},
             "rag": dict(vars(self.rag)),
             "metrics": {"burn_rate_months": self.burn_rate_months, "top_risks": self.top_risks},
+            "variance": self.variance.to_dict(),
             "execution": {
                 "timeout": self.timeout,
                 "notebook": str(self.notebook) if self.notebook else None,
@@ -293,6 +302,13 @@ def _validate(v: dict[str, Any], path: Path, origin: dict[str, Path], problems: 
     except ParamsError as exc:
         problems.append(str(exc))
         rag = RagThresholds()
+    try:
+        variance = VarianceThresholds.from_dict(v["variance"])
+    except ParamsError as exc:
+        for line in str(exc).splitlines():
+            key = line.split(":", 1)[0].split(" ", 1)[0]
+            problems.append(f"{origin.get(key, path)}: {line}")
+        variance = VarianceThresholds()
     if problems:
         raise ParamsError("\n".join(problems))
     return ProjectParams(
@@ -310,6 +326,7 @@ def _validate(v: dict[str, Any], path: Path, origin: dict[str, Path], problems: 
         rag=rag,
         burn_rate_months=metrics["burn_rate_months"],
         top_risks=metrics["top_risks"],
+        variance=variance,
         timeout=execution["timeout"],
         notebook=rel("execution.notebook", custom) if custom else None,
     )

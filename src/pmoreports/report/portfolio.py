@@ -22,9 +22,11 @@ from typing import Any
 import pandas as pd
 from IPython.core.display import HTML
 
-from ..errors import ParamsError, PmoError, ReportError, shown
+from ..errors import SEVERITIES, ParamsError, PmoError, ReportError, shown
 from ..metrics import glossary as g
 from ..metrics.evm import finite_float, portfolio_evm
+from ..metrics.realism import OPTIMISTIC
+from ..metrics.variances import BREACH
 from ..workbook import columns as C
 from ..workbook.schema import SCHEMA
 from . import charts, limits
@@ -425,6 +427,131 @@ class PortfolioReport:
         ]
         return _html(html_table(["Project", "Name", "Previous", "Now"], body, numeric=[False] * 4))
 
+    def unexplained_variances(self) -> HTML:
+        """Threshold breaches with no explanation on the Variances sheet, across projects:
+        one row per project, element and variance type, the largest amounts first
+        (reporting currency); at most :data:`~.limits.PORTFOLIO_VARIANCE_ROWS`, then a count."""
+        rows = []
+        for pid, m in self.projects.items():
+            rate = self.settings.rate(m["project"]["currency"])
+            groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            for r in m.get("variances", []):
+                if r.get("status") == BREACH and not r.get("explained"):
+                    groups.setdefault((str(r["element"]), str(r["variance_type"])), []).append(r)
+            for (element, kind), records in groups.items():
+                worst = max(records, key=lambda r: abs(r.get("value") or 0.0))
+                value = worst.get("value")
+                converted = value * rate if rate is not None and value is not None else None
+                rows.append((abs(converted) if converted is not None else -1.0, pid, element, kind, worst, converted))
+        if not rows:
+            return _html('<p class="pmo-note">Every variance over its threshold is explained.</p>')
+        rows.sort(key=lambda x: (-x[0], x[1], x[2]))
+        n = limits.PORTFOLIO_VARIANCE_ROWS
+        shown, rest = (rows, []) if len(rows) <= n + 1 else (rows[:n], rows[n:])
+        body = [
+            [
+                esc(pid),
+                esc(element),
+                esc(kind),
+                esc(str(worst.get("measure", "")).upper().replace("_", " ")),
+                esc(fmt_money(converted, signed=True)),
+                esc(fmt_pct(worst.get("percent"), signed=True)),
+            ]
+            for _, pid, element, kind, worst, converted in shown
+        ]
+        caption = f"Largest unexplained variance per project, element and type; amounts in {self.settings.currency}"
+        if rest:
+            label = limits.others_label(len(rest), "unexplained variances", one="unexplained variance")
+            body.append(["", f"<em>{esc(label)}</em>", "", "", "", ""])
+            caption += f". Showing the {n} largest of {len(rows):,}; each project's report lists its own"
+        return _html(
+            html_table(
+                ["Project", "Element", "Variance type", "Measure", "Amount", "%"],
+                body,
+                numeric=[False, False, False, False, True, True],
+                caption=caption,
+            )
+        )
+
+    def optimistic_forecasts(self) -> HTML:
+        """Projects whose forecast looks too good: a bottom-up EAC below the independent
+        range, a TCPI more than the band above CPI, or a business case that fails at the EAC."""
+        body = []
+        for pid, m in sorted(self.projects.items()):
+            realism = m.get("eac_realism")
+            if not realism:
+                continue
+            row, case = realism["project"], realism.get("business_case", {})
+            rate = self.settings.rate(m["project"]["currency"])
+            flags = [
+                "bottom-up EAC below the range" if row.get("verdict") == OPTIMISTIC else "",
+                "TCPI to BAC over CPI + band" if row.get("tcpi_bac_flag") else "",
+                "TCPI to the forecast over CPI + band" if row.get("tcpi_forecast_flag") else "",
+                "business case fails at the EAC" if case.get("fails_at_eac") else "",
+            ]
+            if not any(flags):
+                continue
+
+            def money(value: Any, rate: float | None = rate) -> str:
+                return esc(fmt_money(value * rate if rate is not None and value is not None else None))
+
+            body.append(
+                [
+                    esc(pid),
+                    money(row.get(g.EAC_BOTTOM_UP)),
+                    f"{money(row.get(g.EAC_RANGE_MIN))} to {money(row.get(g.EAC_RANGE_MAX))}",
+                    esc(_signed_index(row.get(g.TCPI_GAP_BAC))),
+                    esc(_signed_index(row.get(g.TCPI_GAP_FORECAST))),
+                    esc("; ".join(f for f in flags if f)),
+                ]
+            )
+        if not body:
+            return _html('<p class="pmo-note">No project has an optimistic forecast.</p>')
+        band = next(iter(self.projects.values())).get("eac_realism", {}).get("settings", {}).get("tcpi_band")
+        return _html(
+            html_table(
+                ["Project", "Bottom-up EAC", "Independent range", "TCPI - CPI (BAC)", "TCPI - CPI (forecast)", "Why"],
+                body,
+                numeric=[False, True, True, True, True, False],
+                caption=f"Amounts in {self.settings.currency}; band {fmt_index(band)} (params variance.tcpi_band)",
+            )
+        )
+
+    def data_hygiene(self) -> HTML:
+        """Data-quality findings per project by severity, and each project's data-quality
+        score (lowest first), with its most frequent finding codes."""
+        rows: list[tuple[int, str, int | None, dict[str, int], list[tuple[str, int]]]] = []
+        for pid, m in self.projects.items():
+            quality = m.get("data_quality")
+            if quality is None:
+                rows.append((101, pid, None, {}, []))
+                continue
+            codes: dict[str, int] = {}
+            for f in quality["findings"]:
+                codes[f["code"]] = codes.get(f["code"], 0) + 1
+            top = sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+            rows.append((quality["score"], pid, quality["score"], quality["counts"], top))
+        if not rows:
+            return _html("<p>No project reported this period.</p>")
+        rows.sort(key=lambda x: (x[0], x[1]))
+        body = [
+            [
+                esc(pid),
+                esc(NA if score is None else score),
+                *(esc(counts.get(s, NA)) for s in SEVERITIES),
+                esc(", ".join(f"{code} x{n}" for code, n in top)),
+            ]
+            for _, pid, score, counts, top in rows
+        ]
+        return _html(
+            html_table(
+                ["Project", "Score", "Critical", "Major", "Minor", "Most frequent findings"],
+                body,
+                numeric=[False, True, True, True, True, False],
+                caption="Score = 100 - 25 per critical, 5 per major, 1 per minor finding (at least 0)",
+            )
+        )
+
     def not_reported(self) -> HTML:
         """Projects that failed (or were cancelled) this period, with the reason."""
         failed = [p for p in self.manifest["projects"] if p["status"] in ("failed", "cancelled")]
@@ -439,6 +566,11 @@ class PortfolioReport:
             for p in failed
         ]
         return _html(html_table(["Project", "Name", "Reason"], body, numeric=[False] * 3))
+
+
+def _signed_index(value: Any) -> str:
+    number = finite_float(value)
+    return NA if number is None else f"{number:+.2f}"
 
 
 def _metrics_of(folder: Path, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

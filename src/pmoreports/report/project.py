@@ -25,12 +25,14 @@ from ..metrics.costs import cost_table
 from ..metrics.evm import EAC_METHODS, Curves, Metric, Table, evm_series, finite_float, project_curves
 from ..metrics.milestones import AT_RISK, DONE, EFFECTIVE_DATE, LATE, ON_TRACK
 from ..metrics.project import ProjectMetrics, project_metrics
+from ..metrics.realism import OPTIMISTIC, PESSIMISTIC, RANGE_MEMBERS
 from ..metrics.risks import OPEN
+from ..metrics.variances import BREACH, MEASURES, UNDEFINED
 from ..workbook import columns as C
 from ..workbook.model import ProjectData
 from ..workbook.reader import read_workbook
 from ..workbook.schema import SCHEMA
-from . import charts, limits
+from . import charts, charts_realism, limits
 from ._format import (
     NA,
     esc,
@@ -52,7 +54,17 @@ __all__ = ["KPI_KEYS", "ProjectReport", "preload"]
 KPI_KEYS = (g.CPI, g.SPI_T, g.SPI, g.EAC, g.VAC, g.PCT_COMPLETE, g.PCT_SPENT, g.AC, g.BAC)
 """Metrics shown as KPI tiles, in order."""
 
-_MS, _RISKS, _CHANGES = SCHEMA.milestones, SCHEMA.risks, SCHEMA.changes
+_MS, _RISKS, _CHANGES, _VARIANCES = SCHEMA.milestones, SCHEMA.risks, SCHEMA.changes, SCHEMA.variances
+_MEASURE_LABELS = {
+    g.CV_MONTH: "Cost, this month",
+    g.CV: "Cost, cumulative",
+    g.SV_MONTH: "Schedule, this month",
+    g.SV: "Schedule, cumulative",
+    g.VAC: "At completion (VAC)",
+}
+_MEASURE_SHORT = {g.CV_MONTH: "month", g.CV: "to date", g.SV_MONTH: "month", g.SV: "to date", g.VAC: "VAC"}
+_LEVEL_LABELS = {"project": "", C.WBS: "WBS element", C.CATEGORY: "cost category"}
+_SEVERITY_TONES = {"critical": "red", "major": "amber", "minor": "grey"}
 _DIMENSIONS = (("cost", "Cost"), ("schedule", "Schedule"), ("forecast", "Forecast"))
 
 
@@ -549,26 +561,380 @@ class ProjectReport:
         return _html(table + note + flow_table)
 
     def data_quality(self) -> HTML:
-        """Warnings found in the workbook (suspicious but legal data).
+        """Every data-quality finding (the workbook's, the EVM integrity checks', the
+        unexplained variances), most severe first, each with its severity and code, and the
+        project's data-quality score.
 
         At most :data:`~.limits.WARNING_ROWS` are listed, then how many more there are.
         """
-        warnings = self.data.warnings
-        if not warnings:
-            return _html('<p class="pmo-note">No data-quality warnings: the workbook passed every check.</p>')
-        shown = warnings[: limits.WARNING_ROWS]
+        quality = self.metrics.quality
+        findings = quality.by_severity()
+        counts = quality.counts()
+        summary = ", ".join(f"{n:,} {s}" for s, n in counts.items())
+        lead = f"<p>Data-quality score <strong>{quality.score}</strong> of 100 ({esc(summary)} findings).</p>"
+        if not findings:
+            return _html(lead + '<p class="pmo-note">No data-quality finding: the workbook passed every check.</p>')
+        shown = findings[: limits.WARNING_ROWS]
         items = "".join(
-            f"<li><code>{esc(w.sheet)}!{esc(w.cell)}</code> {esc(w.describe().split(': ', 1)[-1])}</li>" for w in shown
+            f'<li><span class="pmo-rag pmo-rag-{_SEVERITY_TONES[w.severity]}">{esc(w.severity.upper())}</span> '
+            f"<code>{esc(w.sheet)}{'!' + esc(w.cell) if w.cell else ''}</code> "
+            f"{esc(w.describe().split(': ', 1)[-1])} <code>{esc(w.code)}</code></li>"
+            for w in shown
         )
         name = Path(self.data.source).name
-        if len(warnings) > len(shown):
+        if len(findings) > len(shown):
             items += (
-                f"<li>... and {len(warnings) - len(shown):,} more: "
+                f"<li>... and {len(findings) - len(shown):,} more: "
                 f"<code>pmoreports template check {esc(name)}</code> lists them all.</li>"
             )
-        return _html(
-            f'<div class="pmo-warning"><p>{len(warnings):,} warning(s) in {esc(name)}:</p><ul>{items}</ul></div>'
+        note = (
+            '<p class="pmo-note">Score = 100 - 25 per critical, 5 per major and 1 per minor finding (at least 0). '
+            "Critical findings stop a report; codes are listed in the README.</p>"
         )
+        where = f"<p>{len(findings):,} finding(s) in {esc(name)}, most severe first:</p>"
+        return _html(f'{lead}<div class="pmo-warning">{where}<ul>{items}</ul></div>{note}')
+
+    # -- variance analysis and forecast realism -----------------------------------------------
+
+    def _element_html(self, level: str, element: str) -> str:
+        kind = _LEVEL_LABELS.get(level, "")
+        return "<strong>Project</strong>" if level == "project" else f"{esc(element)} <em>({esc(kind)})</em>"
+
+    def _limit_text(self, amount: Any, percent: Any) -> str:
+        parts = []
+        if finite_float(amount) is not None:
+            parts.append(fmt_money(float(amount) / self._scale))
+        if finite_float(percent) is not None:
+            parts.append(fmt_pct(float(percent)))
+        return " and ".join(parts) or "none"
+
+    def variance_analysis(self) -> HTML:
+        """Threshold breaches first, each with its explanation from the Variances sheet or a
+        visible "explanation missing"; then the variances that could not be assessed; then
+        the thresholds used.
+
+        At most :data:`~.limits.VARIANCE_ROWS` breaches (the project's first, then the
+        largest amounts) and as many unassessed variances are listed; ``variances.csv``
+        has every record.
+        """
+        table = self.metrics.variances
+        breaches = table[table["status"] == BREACH].reset_index(drop=True)
+        undefined = table[table["status"] == UNDEFINED].reset_index(drop=True)
+        explained = int(breaches["explained"].sum()) if len(breaches) else 0
+        lead = (
+            f"<p><strong>{len(breaches):,}</strong> of {len(table):,} variances (the project, each WBS "
+            f"element and cost category; this month, cumulative and at completion) are over their thresholds: "
+            f"{explained:,} explained, <strong>{len(breaches) - explained:,} without an explanation</strong>"
+            f"{f'; {len(undefined):,} could not be assessed' if len(undefined) else ''}.</p>"
+        )
+        parts = [lead]
+        if len(breaches):
+            parts.append(self._breach_table(breaches))
+        else:
+            parts.append('<p class="pmo-note">No variance is over its threshold.</p>')
+        if len(undefined):
+            parts.append(self._undefined_table(undefined))
+        parts.append(self._thresholds_table())
+        return _html("".join(parts))
+
+    def _variance_split(self, rows: pd.DataFrame) -> limits.Split:
+        keys = pd.DataFrame(
+            {
+                "project": (rows["level"] != "project").astype(int),
+                "size": -rows["value"].abs().fillna(0.0),
+            }
+        )
+        return limits.split_rows(keys, limits.VARIANCE_ROWS, ascending=[True, True])
+
+    def _breach_table(self, breaches: pd.DataFrame) -> str:
+        """One row per element and variance type (what one explanation covers), its
+        breached measures one per line, the project's first, then the largest amounts."""
+        groups = [g_ for _, g_ in breaches.groupby(["level", "element", "variance_type"], sort=False)]
+        heads = pd.DataFrame(
+            {
+                "level": [str(x["level"].iloc[0]) for x in groups],
+                "value": [float(x["value"].abs().max()) for x in groups],
+            }
+        )
+        split = self._variance_split(heads)
+        body = []
+        for i in split.shown:
+            group = groups[i]
+            first = group.iloc[0]
+            lines = list(group.itertuples(index=False))
+            body.append(
+                [
+                    self._element_html(first["level"], first["element"]),
+                    esc(str(first["variance_type"]).capitalize()),
+                    "<br>".join(esc(f"{_MEASURE_SHORT[str(r.measure)]}, {r.direction}") for r in lines),
+                    "<br>".join(self._money(r.value, signed=True) for r in lines),
+                    "<br>".join(esc(fmt_pct(finite_float(r.percent), signed=True)) for r in lines),
+                    "<br>".join(esc(self._limit_text(r.limit_amount, r.limit_percent)) for r in lines),
+                    _explanation_html(first["explanation"], bool(first["explained"])),
+                ]
+            )
+        caption = self._caption_for("Variances over their thresholds, amounts")
+        if split.cut:
+            rest = [groups[i] for i in split.others]
+            missing = sum(not bool(x["explained"].iloc[0]) for x in rest)
+            label = limits.others_label(len(rest), "element variances", one="element variance")
+            body.append(
+                ["", _label_html(label, others=True), "", "", "", "", esc(f"{missing:,} without an explanation")]
+            )
+            caption += (
+                f". Showing {len(split.shown)} of {split.total:,} element variances: the project's first, then the "
+                "largest amounts. All variances: variances.csv"
+            )
+        return html_table(
+            ["Element", "Variance", "Measure", "Amount", "%", "Limit", "Explanation"],
+            body,
+            numeric=[False, False, False, True, True, True, False],
+            caption=caption,
+        )
+
+    def _undefined_table(self, undefined: pd.DataFrame) -> str:
+        split = self._variance_split(undefined)
+        body = [
+            [
+                self._element_html(r["level"], r["element"]),
+                esc(_MEASURE_LABELS[r["measure"]]),
+                self._money(r["value"], signed=True),
+                esc(g.reason_text(r["reason"]) if isinstance(r["reason"], str) else NA),
+            ]
+            for _, r in undefined.iloc[split.shown].iterrows()
+        ]
+        caption = self._caption_for("Variances that could not be assessed (they never count as breaches), amounts")
+        if split.cut:
+            label = limits.others_label(len(split.others), "variances", one="variance")
+            body.append(["", _label_html(label, others=True), "", ""])
+            caption += f". Showing {len(split.shown)} of {split.total:,}. All variances: variances.csv"
+        return html_table(
+            ["Element", "Variance", "Amount", "Why"], body, numeric=[False, False, True, False], caption=caption
+        )
+
+    def _thresholds_table(self) -> str:
+        t = self.metrics.variance_thresholds
+        body = []
+        for m in MEASURES:
+            lim = t.limits(m.key)
+            body.append(
+                [
+                    esc(_MEASURE_LABELS[m.key]),
+                    esc(f"{g.explain(m.amount).formula}; % = {g.explain(m.percent).formula}"),
+                    esc(self._limit_text(lim.unfavourable_amount, lim.unfavourable_percent)),
+                    esc(self._limit_text(lim.favourable_amount, lim.favourable_percent)),
+                ]
+            )
+        caption = (
+            f"Thresholds ({self._caption_for('amounts')}): a variance breaches when its amount and its "
+            "percentage are both over the limits of its side (unfavourable: negative; favourable: positive)"
+        )
+        return html_table(
+            ["Variance", "Formula", "Unfavourable limit", "Favourable limit"],
+            body,
+            numeric=[False, False, True, True],
+            caption=caption,
+        )
+
+    def eac_range_chart(self) -> charts.AnyChart:
+        """The independent EAC range, the project manager's EAC and BAC."""
+        return charts_realism.eac_range(self.metrics, self.params.chart_width)
+
+    def forecast_realism(self) -> HTML:
+        """Is the forecast believable: the independent EAC range, the bottom-up EAC against it,
+        TCPI against CPI, and the same per WBS element."""
+        realism = self.metrics.realism
+        row = realism.project()
+        flags = realism.table.values.iloc[0]
+        settings = realism.settings
+        parts = [self._realism_lead(row, flags)]
+        body = []
+        for key in (*RANGE_MEMBERS, g.EAC_BOTTOM_UP):
+            m = row[key]
+            label = charts_realism.MEMBER_LABELS[key]
+            if key == g.EAC_BOTTOM_UP:
+                label += f" - {str(flags['verdict']).upper()}" if flags["verdict"] else ""
+            body.append(
+                [
+                    esc(label),
+                    esc(g.explain(key).formula),
+                    self._money_metric(m),
+                    self._money(_sub(row[g.BAC].value, m.value), signed=True),
+                ]
+            )
+        body.append(
+            [
+                "<strong>Range</strong>",
+                esc("lowest to highest of the five above"),
+                f"{self._money_metric(row[g.EAC_RANGE_MIN])} to {self._money_metric(row[g.EAC_RANGE_MAX])}",
+                esc(f"spread {fmt_money(_scaled(row[g.EAC_RANGE_SPREAD].value, self._scale))}"),
+            ]
+        )
+        parts.append(
+            html_table(
+                ["Estimate at completion", "Formula", "EAC", "VAC"],
+                body,
+                numeric=[False, False, True, True],
+                caption=self._caption,
+            )
+        )
+        parts.append(self._tcpi_text(row, flags, settings["tcpi_band"]))
+        window = (
+            f"These tests are most reliable between about {fmt_pct(settings['reliable_from'], 0)} and "
+            f"{fmt_pct(settings['reliable_to'], 0)} complete"
+        )
+        pct = row[g.PCT_COMPLETE].value
+        if pct is None:
+            parts.append(f'<p class="pmo-note">{esc(window)}.</p>')
+        else:
+            where = (
+                "inside that window"
+                if flags["in_window"]
+                else "<strong>outside that window: read them with care</strong>"
+            )
+            parts.append(
+                f'<p class="pmo-note">{esc(window)}; the project is {esc(fmt_pct(pct))} complete, {where}.</p>'
+            )
+        parts.append(self._realism_by_wbs(settings))
+        return _html("".join(parts))
+
+    def _realism_lead(self, row: dict[str, Metric], flags: pd.Series) -> str:
+        low, high = row[g.EAC_RANGE_MIN], row[g.EAC_RANGE_MAX]
+        if low.value is None or high.value is None:
+            return f"<p>No independent EAC could be computed ({esc(low.reason_text)}).</p>"
+        text = (
+            f"<p>From the performance to date, independent estimates at completion range from "
+            f"{self._m_money(low)} to {self._m_money(high)}. "
+        )
+        pm = row[g.EAC_BOTTOM_UP]
+        verdict = flags["verdict"]
+        if pm.value is None:
+            return text + "The workbook has no bottom-up forecast (Forecast sheet) to place in it.</p>"
+        gap = row[g.EAC_FORECAST_GAP].value or 0.0
+        if verdict == OPTIMISTIC:
+            judged = (
+                f"is <strong>optimistic</strong>: {esc(fmt_money(-gap, self.currency))} below the lowest "
+                f"({esc(fmt_pct(-gap / low.value))})"
+            )
+        elif verdict == PESSIMISTIC:
+            judged = (
+                f"is <strong>pessimistic</strong>: {esc(fmt_money(gap, self.currency))} above the highest "
+                f"({esc(fmt_pct(gap / high.value))})"
+            )
+        else:
+            judged = "is <strong>within</strong> the range"
+        return text + f"The project manager's bottom-up EAC of {self._m_money(pm)} {judged}.</p>"
+
+    def _m_money(self, metric: Metric) -> str:
+        return metric_html(metric, self.currency)
+
+    def _tcpi_text(self, row: dict[str, Metric], flags: pd.Series, band: float) -> str:
+        lines = []
+        for key, gap_key, flag, what in (
+            (g.TCPI_BAC, g.TCPI_GAP_BAC, "tcpi_bac_flag", "finishing within budget"),
+            (g.TCPI_FORECAST, g.TCPI_GAP_FORECAST, "tcpi_forecast_flag", "meeting the forecast"),
+        ):
+            tcpi, gap = row[key], row[gap_key]
+            name = g.explain(key).name
+            if gap.value is None:
+                lines.append(f"{esc(name)}: {self._metric(tcpi)} ({esc(gap.reason_text or tcpi.reason_text)}).")
+                continue
+            verdict = (
+                f"<strong>above the {esc(fmt_index(band))} band</strong>: {esc(what)} needs a cost efficiency "
+                "never achieved so far"
+                if flags[flag]
+                else f"within the {esc(fmt_index(band))} band"
+            )
+            lines.append(
+                f"{esc(name)} {self._metric(tcpi)} against CPI {self._m(g.CPI)}: gap "
+                f"{esc(f'{gap.value:+.2f}')}, {verdict}."
+            )
+        forecast = "the bottom-up EAC" if flags["forecast"] == g.EAC_BOTTOM_UP else "the report's EAC"
+        return (
+            "<ul>"
+            + "".join(f"<li>{x}</li>" for x in lines)
+            + f'</ul><p class="pmo-note">The forecast judged is {forecast}.</p>'
+        )
+
+    def _realism_by_wbs(self, settings: dict[str, float]) -> str:
+        values = self.metrics.realism.table.values
+        wbs = values[values["level"] == C.WBS].reset_index(drop=True)
+        if wbs.empty:
+            return ""
+        keys = pd.DataFrame(
+            {"gap": -wbs[g.EAC_FORECAST_GAP].abs().fillna(-1.0), "tcpi": -wbs[g.TCPI_GAP_BAC].fillna(-99.0)}
+        )
+        split = limits.split_rows(keys, limits.REALISM_ROWS, ascending=[True, True])
+        body = []
+        for _, r in wbs.iloc[split.shown].iterrows():
+            outside = r["in_window"] is False
+            body.append(
+                [
+                    esc(r["element"]),
+                    esc(fmt_pct(finite_float(r[g.PCT_COMPLETE]), 0)) + (" *" if outside else ""),
+                    f"{self._money(r[g.EAC_RANGE_MIN])} to {self._money(r[g.EAC_RANGE_MAX])}"
+                    if pd.notna(r[g.EAC_RANGE_MIN])
+                    else esc(NA),
+                    self._money(r[g.EAC_BOTTOM_UP]),
+                    esc(r["verdict"] if isinstance(r["verdict"], str) else NA),
+                    esc(NA if pd.isna(r[g.TCPI_GAP_BAC]) else f"{r[g.TCPI_GAP_BAC]:+.2f}")
+                    + (" (over)" if r["tcpi_bac_flag"] is True else ""),
+                ]
+            )
+        caption = self._caption_for("Forecast realism by WBS element, amounts") + (
+            f"; * outside the reliable window ({fmt_pct(settings['reliable_from'], 0)}-"
+            f"{fmt_pct(settings['reliable_to'], 0)} complete)"
+        )
+        if split.cut:
+            label = limits.others_label(len(split.others), "elements", one="element")
+            body.append([_label_html(label, others=True), "", "", "", "", ""])
+            caption += (
+                f". Showing {len(split.shown)} of {split.total:,} elements, the furthest outside their range "
+                "first. All elements: eac_realism.csv"
+            )
+        return html_table(
+            ["WBS element", "Complete", "Independent range", "Bottom-up EAC", "Verdict", "TCPI - CPI"],
+            body,
+            numeric=[False, True, True, True, False, True],
+            caption=caption,
+        )
+
+    def business_case_at_eac(self) -> HTML:
+        """The business case recomputed with the project cost at the EAC, beside the baseline."""
+        case = self.metrics.case_at_completion
+        keys = (g.NPV, g.IRR, g.ROI, g.BCR, g.PAYBACK, g.DISCOUNTED_PAYBACK)
+        at_eac = case.at_eac.metrics if case.at_eac is not None else {}
+        body = [
+            [
+                esc(g.explain(k).name),
+                self._metric(case.baseline.metrics[k]),
+                self._metric(at_eac[k]) if k in at_eac else esc(NA),
+            ]
+            for k in keys
+            if k in case.baseline.metrics
+        ]
+        table = html_table(
+            ["Measure", "With the budget", f"At the EAC ({fmt_money(case.eac.value, self.currency)})"],
+            body,
+            numeric=[False, True, True],
+        )
+        if case.fails_at_eac:
+            verdict = (
+                '<p class="pmo-warning"><strong>The business case no longer holds at the EAC</strong> '
+                "(NPV below 0 or benefit-cost ratio below 1.00): the forecast cost overrun consumes the return.</p>"
+            )
+        elif case.holds_at_eac is True:
+            verdict = '<p class="pmo-note">The business case still holds at the EAC (NPV >= 0 and BCR >= 1.00).</p>'
+        elif case.holds_at_eac is False:
+            verdict = '<p class="pmo-warning">The business case does not hold, with the budget or at the EAC.</p>'
+        else:
+            reason = case.baseline.metrics[g.NPV].reason_text or case.eac.reason_text
+            verdict = f'<p class="pmo-note">Whether the case holds cannot be judged ({esc(reason)}).</p>'
+        note = (
+            '<p class="pmo-note">At the EAC, the cost still to come is EAC - AC instead of the remaining budget, '
+            "spread over the remaining months in proportion to their budget.</p>"
+        )
+        return _html(table + verdict + note)
 
     def glossary(self) -> HTML:
         """Plain-language definitions of the metrics in the report."""
@@ -585,8 +951,11 @@ class ProjectReport:
             g.ETC,
             g.VAC,
             g.TCPI_BAC,
+            g.TCPI_GAP_BAC,
+            g.EAC_RANGE_SPREAD,
             g.NPV,
             g.IRR,
+            g.DATA_QUALITY_SCORE,
         )
         rows = [[esc(e.name), esc(e.formula), esc(e.good)] for e in (g.explain(k) for k in keys)]
         return _html(html_table(["Metric", "Formula", "What good looks like"], rows, numeric=[False] * 3))
@@ -642,6 +1011,26 @@ def _milestone_split(table: pd.DataFrame) -> limits.Split:
     when = when.where(table[EFFECTIVE_DATE].notna())
     keys = pd.DataFrame({"priority": priority, "when": when.where(status != DONE, -when)})
     return limits.split_rows(keys, limits.MILESTONE_ROWS, ascending=[True, True])
+
+
+def _scaled(value: float | None, scale: int) -> float | None:
+    return None if value is None else value / scale
+
+
+def _explanation_html(explanation: Any, explained: bool) -> str:
+    """An explanation from the Variances sheet, or a visible "explanation missing"."""
+    missing = '<span class="pmo-rag pmo-rag-red">EXPLANATION MISSING</span>'
+    if not isinstance(explanation, Mapping):
+        return missing
+    h = _VARIANCES.header
+    parts = [f"<strong>{esc(h(C.CAUSE))}:</strong> {esc(explanation[C.CAUSE])}" if explained else missing]
+    for key in (C.IMPACT, C.CORRECTIVE_ACTION):
+        if explanation.get(key):
+            parts.append(f"<strong>{esc(h(key))}:</strong> {esc(explanation[key])}")
+    who = [str(explanation[k]) for k in (C.OWNER, C.DUE_DATE, C.STATUS) if explanation.get(k)]
+    if who:
+        parts.append(f"<em>{esc(', '.join(who))}</em>")
+    return "<br>".join(parts)
 
 
 def _sub(a: float | None, b: float | None) -> float | None:

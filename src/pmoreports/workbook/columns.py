@@ -50,6 +50,14 @@ PERIOD: Final = "period"
 EXPECTED_BENEFIT: Final = "expected_benefit"
 OTHER_COSTS: Final = "other_costs"
 
+# Variances (explanations)
+ELEMENT: Final = "element"
+VARIANCE_TYPE: Final = "variance_type"
+CAUSE: Final = "cause"
+IMPACT: Final = "impact"
+CORRECTIVE_ACTION: Final = "corrective_action"
+DUE_DATE: Final = "due_date"
+
 # Roll-up keys
 PROJECT: Final = "project"
 PROGRAMME: Final = "programme"

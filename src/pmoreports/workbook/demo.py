@@ -6,6 +6,12 @@ JPY), currencies, sizes and lengths (6 to 36 months), all reporting the same
 period. Costs are generated from a planned S-curve per WBS element, a true
 schedule pace (``spi``) and cost efficiency (``cpi``), so the metrics in the
 reports behave like real projects.
+
+The variance analysis shows each case at least once: BRAVO explains some of its
+threshold breaches on the Variances sheet and not others, its team forecasts the
+rest of the work at budget (an optimistic EAC, with a TCPI far above its CPI) and
+its business case holds with the budget but not at its EAC; CHARLIE explains its
+schedule slip; GOLF, in JPY, has its own variance thresholds and no explanations.
 """
 
 from __future__ import annotations
@@ -21,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from . import columns as C
-from .model import ProjectData, ProjectInfo
-from .schema import RISK_CATEGORIES
+from .model import VARIANCE_COLUMNS, ProjectData, ProjectInfo
+from .schema import PROJECT_ELEMENT, RISK_CATEGORIES
 from .template import month_range, write_project_workbook
 
 __all__ = ["DEMO_PERIOD", "DEMO_PROJECTS", "DemoProject", "build_demo_project", "write_demo"]
@@ -38,7 +44,11 @@ class DemoProject:
     """Recipe for one demo project.
 
     ``spi`` is the true pace (0.8 = work goes at 80 % of plan), ``cpi`` the true
-    cost efficiency (0.85 = 15 % overspend on work done).
+    cost efficiency (0.85 = 15 % overspend on work done). ``forecast_cpi``: the cost
+    efficiency the team's bottom-up ETC assumes (``None``: the true ``cpi``, give or
+    take 10 %); ``benefit_share``: yearly benefit at full run rate as a share of BAC;
+    ``explanations``: Variances rows (element, variance type, cause, impact, corrective
+    action); ``params_extra``: YAML appended to the project's parameter file.
     """
 
     project_id: str
@@ -57,6 +67,10 @@ class DemoProject:
     story: str
     with_forecast: bool = False
     with_warnings: bool = False
+    forecast_cpi: float | None = None
+    benefit_share: float = 0.4
+    explanations: tuple[tuple[str, str, str, str, str], ...] = ()
+    params_extra: str = ""
 
 
 DEMO_PROJECTS: tuple[DemoProject, ...] = (
@@ -76,6 +90,7 @@ DEMO_PROJECTS: tuple[DemoProject, ...] = (
         1.0,
         "on track",
         with_forecast=True,
+        forecast_cpi=1.015,
     ),
     DemoProject(
         "BRAVO",
@@ -100,6 +115,32 @@ DEMO_PROJECTS: tuple[DemoProject, ...] = (
         0.97,
         "over budget",
         with_forecast=True,
+        forecast_cpi=1.0,
+        benefit_share=0.38,
+        explanations=(
+            (
+                PROJECT_ELEMENT,
+                "cost",
+                "Contractor day rates 18 % above the baseline since the 2025 framework renewal; "
+                "equipment prices up with the exchange rate.",
+                "CV of about -15 % that grows with every month of contractor work.",
+                "Move wave 2 to the internal team; renegotiate the framework at the April review.",
+            ),
+            (
+                PROJECT_ELEMENT,
+                "at completion",
+                "The cost overrun to date, extrapolated: the remaining waves use the same contractors.",
+                "EAC above the approved budget; contingency will not cover it.",
+                "Change request for additional funding to the steering group in November.",
+            ),
+            (
+                "5 Decommissioning",
+                "schedule",
+                "Decommissioning waits for wave 2 cut-over, which slipped by one month.",
+                "Two sites keep running one month longer (facilities cost).",
+                "Start decommissioning the empty halls before cut-over.",
+            ),
+        ),
     ),
     DemoProject(
         "CHARLIE",
@@ -116,6 +157,15 @@ DEMO_PROJECTS: tuple[DemoProject, ...] = (
         0.98,
         0.8,
         "late",
+        explanations=(
+            (
+                PROJECT_ELEMENT,
+                "schedule",
+                "The robotics supplier delivered the first cells ten weeks late.",
+                "Integration and commissioning start two months late; go-live moves to Q2 2027.",
+                "Second shift for integration; weekly supplier review.",
+            ),
+        ),
     ),
     DemoProject(
         "DELTA",
@@ -192,6 +242,16 @@ DEMO_PROJECTS: tuple[DemoProject, ...] = (
         0.91,
         0.9,
         "amber/red",
+        params_extra=(
+            "variance:               # amounts in JPY: the defaults are sized for EUR\n"
+            "  cost:\n"
+            "    current: {unfavourable: {amount: 1500000}, favourable: {amount: 3000000}}\n"
+            "    cumulative: {unfavourable: {amount: 4000000}, favourable: {amount: 8000000}}\n"
+            "    at_completion: {unfavourable: {amount: 8000000}, favourable: {amount: 15000000}}\n"
+            "  schedule:\n"
+            "    current: {unfavourable: {amount: 1500000}, favourable: {amount: 3000000}}\n"
+            "    cumulative: {unfavourable: {amount: 4000000}, favourable: {amount: 8000000}}\n"
+        ),
     ),
 )
 
@@ -215,7 +275,7 @@ def _write_params(params: Path, spec: DemoProject, book: Path) -> Path:
     rel = Path("..") / book.parent.name / book.name
     path.write_text(
         f"# {spec.name} ({spec.story}) - demo project generated by `pmoreports demo`\n"
-        f"project_id: {spec.project_id}\nworkbook: {rel.as_posix()}\n",
+        f"project_id: {spec.project_id}\nworkbook: {rel.as_posix()}\n{spec.params_extra}",
         encoding="utf-8",
     )
     return path
@@ -240,7 +300,7 @@ def build_demo_project(spec: DemoProject, seed: int = SEED) -> ProjectData:
                 pv = plan[m] - (plan[m - 1] if m else 0.0) if m < spec.months else 0.0
                 budget.append((w, cat, month, _round(bac * cat_shares[w][c] * pv, 100)))
         earned = [_planned_at(plan, (m + 1) * spec.spi) for m in range(len(grid_months))]
-        remaining[w] = bac * (1.0 - round(earned[elapsed - 1], 2)) / spec.cpi
+        remaining[w] = bac * (1.0 - round(earned[elapsed - 1], 2)) / (spec.forecast_cpi or spec.cpi)
         for m, month in enumerate(grid_months[:elapsed]):
             progress.append((w, month, round(earned[m], 2)))
             delta = earned[m] - (earned[m - 1] if m else 0.0)
@@ -258,6 +318,7 @@ def build_demo_project(spec: DemoProject, seed: int = SEED) -> ProjectData:
         risks=_risks(spec, rng),
         milestones=_milestones(spec, planned),
         benefits=_benefits(spec, planned),
+        variances=_variances(spec),
     )
     if spec.with_warnings:
         _add_warnings(data)
@@ -341,12 +402,29 @@ def _info(spec: DemoProject, planned: tuple[dt.date, ...]) -> ProjectInfo:
 
 
 def _forecast(spec: DemoProject, remaining: dict[str, float], rng: np.random.Generator) -> pd.DataFrame:
-    """Bottom-up estimate to complete: the remaining work at the project's cost efficiency,
-    give or take 10 % (0 for finished elements)."""
+    """Bottom-up estimate to complete: the remaining work at the cost efficiency the team
+    assumes (``forecast_cpi``, exactly), else at the project's, give or take 10 % (0 for
+    finished elements)."""
     if not spec.with_forecast:
         return _frame([], (C.WBS, C.ETC, C.COMMENT))
-    rows = [(w, _round(remaining[w] * rng.uniform(0.9, 1.1), 1000), "team estimate") for w in spec.wbs]
+    rows = []
+    for w in spec.wbs:
+        noise = rng.uniform(0.9, 1.1)
+        etc = remaining[w] if spec.forecast_cpi else remaining[w] * noise
+        rows.append((w, _round(etc, 1000), "team estimate"))
     return _frame(rows, (C.WBS, C.ETC, C.COMMENT))
+
+
+def _variances(spec: DemoProject) -> pd.DataFrame:
+    """The Variances sheet: the recipe's explanations, owned by the manager, due next month."""
+    due = pd.Timestamp(_month_end(_add_months(DEMO_PERIOD, 1)))
+    rows = [
+        (e, kind, cause, impact, action, spec.manager, due, "in progress")
+        for e, kind, cause, impact, action in spec.explanations
+    ]
+    frame = _frame(rows, VARIANCE_COLUMNS)
+    frame[C.DUE_DATE] = pd.to_datetime(frame[C.DUE_DATE]).astype("datetime64[ns]")
+    return frame
 
 
 def _changes(spec: DemoProject, rng: np.random.Generator) -> pd.DataFrame:
@@ -457,7 +535,7 @@ def _benefits(spec: DemoProject, planned: tuple[dt.date, ...]) -> pd.DataFrame:
     rows = [
         (
             y,
-            _round(spec.bac * 0.4 * min(1.0, (y - first + 1) / 2), 1000),
+            _round(spec.bac * spec.benefit_share * min(1.0, (y - first + 1) / 2), 1000),
             _round(spec.bac * 0.03, 1000),
         )
         for y in range(first, first + 5)

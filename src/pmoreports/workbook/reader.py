@@ -44,8 +44,19 @@ from ._cells import (
     show_month,
 )
 from ._xlsx import MAX_SHEET_CELLS, Container, SheetScan, open_container
-from .model import ProjectData, ProjectInfo
-from .schema import SCHEMA, Field, GridSheet, Kind, Schema, TableSheet
+from .model import CellIndex, ProjectData, ProjectInfo
+from .schema import (
+    CHANGE_STATUSES,
+    PROJECT_ELEMENT,
+    SCHEMA,
+    VARIANCE_STATUSES,
+    Field,
+    GridSheet,
+    Kind,
+    Schema,
+    TableSheet,
+    version_tuple,
+)
 
 __all__ = [
     "BENEFIT_HORIZON_YEARS",
@@ -101,13 +112,13 @@ class CheckResult:
 
     @property
     def errors(self) -> list[Issue]:
-        """Problems that make the workbook unusable."""
-        return [i for i in self.issues if i.severity == "error"]
+        """Critical problems: the workbook is unusable and no report is made from it."""
+        return [i for i in self.issues if i.critical]
 
     @property
     def warnings(self) -> list[Issue]:
-        """Suspicious but legal data, shown in the report's data-quality section."""
-        return [i for i in self.issues if i.severity == "warning"]
+        """Major and minor findings: suspicious but legal data, shown in the report's data-quality section."""
+        return [i for i in self.issues if not i.critical]
 
 
 def read_workbook(path: str | Path, *, today: dt.date | None = None) -> ProjectData:
@@ -174,14 +185,24 @@ class _Reader:
         self.names: dict[str, str] = {}
         self.span: tuple[dt.date, dt.date] | None = None
         self.record_cells: dict[str, list[str]] = {}
+        self.record_rows: dict[str, list[int]] = {}
+        self.table_where: dict[str, dict[str, int]] = {}
+        self.next_rows: dict[str, int] = {}
+        self.version: tuple[int, ...] = version_tuple(schema.version)
 
     # -- issue helpers ----------------------------------------------------------------------
 
-    def error(self, sheet: str, cell: str, message: str, found: str = "", expected: str = "") -> None:
-        self.issues.append(Issue("error", self.file, sheet, cell, found, expected, message))
+    def error(self, code: str, sheet: str, cell: str, message: str, found: str = "", expected: str = "") -> None:
+        """Record a critical finding (``code`` must be critical in the registry)."""
+        issue = Issue.of(code, self.file, sheet, cell, message, found, expected)
+        assert issue.critical, code
+        self.issues.append(issue)
 
-    def warn(self, sheet: str, cell: str, message: str, found: str = "", expected: str = "") -> None:
-        self.issues.append(Issue("warning", self.file, sheet, cell, found, expected, message))
+    def warn(self, code: str, sheet: str, cell: str, message: str, found: str = "", expected: str = "") -> None:
+        """Record a major or minor finding (``code`` must not be critical)."""
+        issue = Issue.of(code, self.file, sheet, cell, message, found, expected)
+        assert not issue.critical, code
+        self.issues.append(issue)
 
     # -- top level ----------------------------------------------------------------------------
 
@@ -197,18 +218,22 @@ class _Reader:
         self.names = self.resolve_sheets()
         project_rows = self.sheet(self.schema.project.name)
         version = self.check_version(project_rows)
+        self.version = version_tuple(version) or version_tuple(self.schema.version)
         info = self.project(project_rows) if project_rows is not None else None
         if info is not None and info.baseline_start <= info.baseline_finish:
             self.span = (info.baseline_start, max(info.baseline_finish, info.status_date))
         budget, actuals, progress = (self.grid(g) for g in self.schema.grids)
-        forecast, changes, risks, milestones, benefits = (self.table(t) for t in self.schema.tables)
+        tables = {t.name: self.table(t) for t in self.schema.tables}
+        s = self.schema
+        forecast, changes, risks, milestones, benefits, variances = (tables[t.name] for t in s.tables)
         if info is None or budget is None or actuals is None or progress is None:
             return None
         self.cross_check(info, budget, actuals, progress, forecast)
         self.credit_check(info, actuals)
-        if any(i.severity == "error" for i in self.issues):
+        if any(i.critical for i in self.issues):
             return None
-        self.warnings(info, budget, actuals, progress)
+        self.warnings(info, budget, actuals, progress, changes)
+        self.variance_checks(info, budget, variances)
         return ProjectData(
             info=info,
             budget=_long(budget, (C.WBS, C.CATEGORY)),
@@ -219,10 +244,29 @@ class _Reader:
             risks=risks,
             milestones=milestones,
             benefits=benefits,
+            variances=variances,
             template_version=version,
             source=str(self.path),
-            warnings=[i for i in self.issues if i.severity == "warning"],
+            warnings=[i for i in self.issues if not i.critical],
+            cells=self.cell_index({s.budget.name: budget, s.actuals.name: actuals, s.progress.name: progress}),
         )
+
+    def cell_index(self, grids: dict[str, _Grid]) -> CellIndex:
+        """Where the grids' rows and months and the tables' records sit (1-based rows)."""
+        return CellIndex(
+            grid_rows={name: {k: r + 1 for k, r in g.rows.items()} for name, g in grids.items()},
+            grid_columns={name: {m: get_column_letter(c + 1) for m, c in g.cols.items()} for name, g in grids.items()},
+            table_rows={name: tuple(rows) for name, rows in self.record_rows.items()},
+            table_columns={
+                name: {key: get_column_letter(c + 1) for key, c in where.items()}
+                for name, where in self.table_where.items()
+            },
+            next_rows=dict(self.next_rows),
+        )
+
+    def added_since(self, since: str) -> bool:
+        """``True`` when the workbook's template version is older than ``since``."""
+        return self.version < version_tuple(since)
 
     def resolve_sheets(self) -> dict[str, str]:
         """Schema sheet name -> the workbook's sheet; a name that differs only in surrounding
@@ -237,6 +281,7 @@ class _Reader:
             if len(near) == 1:
                 names[name] = near[0]
                 self.warn(
+                    "DQ-SHEET-RENAMED",
                     name,
                     "",
                     f"sheet {near[0]!r} is read as the {name} sheet (the names differ only in spaces "
@@ -246,6 +291,7 @@ class _Reader:
                 )
             elif near:
                 self.error(
+                    "DQ-SHEET-AMBIGUOUS",
                     name,
                     "",
                     f"several sheets could be the {name} sheet: " + ", ".join(repr(s) for s in near),
@@ -260,12 +306,26 @@ class _Reader:
         if actual is None:
             if any(_sheet_key(s) == _sheet_key(name) for s in self.container.sheets):
                 return None  # ambiguous: reported by resolve_sheets
+            since = next((t.since for t in self.schema.tables if t.name == name), "")
+            if since and self.added_since(since):
+                self.warn(
+                    "DQ-TEMPLATE-OLDER",
+                    name,
+                    "",
+                    f"no '{name}' sheet: it was added in template version {since}, after this workbook's "
+                    f"template; it is read as empty (start next month's workbook from the current template "
+                    "to fill it)",
+                    "no sheet",
+                    f"a '{name}' sheet (template {since})",
+                )
+                return None
             found = ", ".join(repr(s) for s in self.container.sheets) or "none"
-            self.error(name, "", f"sheet '{name}' is missing", found, "the template's sheets")
+            self.error("DQ-SHEET-MISSING", name, "", f"sheet '{name}' is missing", found, "the template's sheets")
             return None
         scan = self.container.sheets[actual]
         if scan.far_cell:
             self.error(
+                "DQ-SHEET-TOO-LARGE",
                 name,
                 scan.far_cell,
                 "a cell far outside the data area makes the sheet "
@@ -283,6 +343,7 @@ class _Reader:
         except _CalamineFailure as exc:
             for ref, value in list(scan.not_finite.items())[:_LISTED]:
                 self.error(
+                    "DQ-CELL-NOT-FINITE",
                     name,
                     ref,
                     "the cell holds a number no spreadsheet can show, so the sheet cannot be read; "
@@ -292,6 +353,7 @@ class _Reader:
                 )
             if not scan.not_finite:
                 self.error(
+                    "DQ-SHEET-UNREADABLE",
                     name,
                     "",
                     f"the sheet cannot be read ({exc}); open the workbook in Excel or LibreOffice, "
@@ -308,7 +370,14 @@ class _Reader:
             return None
         header = _find_header(rows, first)
         if header is None:
-            self.error(name, "A1:A10", f"header row with '{first}' not found", "", "the template's header row")
+            self.error(
+                "DQ-HEADER-MISSING",
+                name,
+                "A1:A10",
+                f"header row with '{first}' not found",
+                "",
+                "the template's header row",
+            )
             return None
         return rows, header
 
@@ -341,6 +410,7 @@ class _Reader:
             lo, hi = (get_column_letter(c) for c in blocks[0])
             cells.append(f"{lo}:{hi}")
         self.warn(
+            "DQ-HIDDEN-DATA",
             name,
             cells[0],
             f"{' and '.join(parts)} of {name} {'are' if len(data_rows) + len(hidden_cols) > 1 else 'is'} "
@@ -354,6 +424,7 @@ class _Reader:
             if r1 >= 1:
                 ref = f"{_ref(r0, c0)}:{_ref(r1, c1)}"
                 self.error(
+                    "DQ-MERGED-CELLS",
                     name,
                     ref,
                     "merged cells in the data area; unmerge them (Home > Merge & Center)",
@@ -396,6 +467,7 @@ class _Reader:
             label = _norm(row[0]) if row and not is_blank(row[0]) else ""
             if label in where and label in known:
                 self.error(
+                    "DQ-DUPLICATE-ROW",
                     sheet.name,
                     _ref(r, 0),
                     f"row '{_text(row[0])}' appears twice (also row {where[label] + 1}); which value counts is unclear",
@@ -408,8 +480,13 @@ class _Reader:
         values: dict[str, Any] = {}
         for f in sheet.fields:
             found = where.get(_norm(f.header))
+            if found is None and self.added_since(f.since):
+                values[f.key] = _default(f)
+                continue
             if found is None:
-                self.error(sheet.name, "A:A", f"row '{f.header}' is missing", "", "the template's rows")
+                self.error(
+                    "DQ-FIELD-MISSING", sheet.name, "A:A", f"row '{f.header}' is missing", "", "the template's rows"
+                )
                 ok = False
                 continue
             r = found
@@ -424,6 +501,7 @@ class _Reader:
         finish_ref = _ref(where[_norm(_field(sheet.fields, "baseline_finish").header)], 1)
         if info.baseline_finish < info.baseline_start:
             self.error(
+                "DQ-BASELINE-ORDER",
                 sheet.name,
                 finish_ref,
                 "baseline finish is before baseline start",
@@ -432,6 +510,7 @@ class _Reader:
             )
         elif _years_after(info.baseline_start, LONG_BASELINE_YEARS) < info.baseline_finish:
             self.warn(
+                "DQ-BASELINE-LONG",
                 sheet.name,
                 finish_ref,
                 f"the baseline runs more than {LONG_BASELINE_YEARS} years ({info.baseline_start:%Y-%m} to "
@@ -451,6 +530,7 @@ class _Reader:
         scan = self.scan(sheet)
         if ref in scan.error_cells:
             self.error(
+                "DQ-CELL-ERROR-VALUE",
                 sheet,
                 ref,
                 f"'{f.header}' holds the error value {scan.error_cells[ref]} (a formula that failed); "
@@ -461,6 +541,7 @@ class _Reader:
             return None, False
         if ref in scan.uncached_formulas:
             self.error(
+                "DQ-CELL-UNCALCULATED",
                 sheet,
                 ref,
                 f"'{f.header}' is a formula with no calculated value; open the "
@@ -471,16 +552,16 @@ class _Reader:
             return None, False
         if is_blank(raw):
             if f.required:
-                self.error(sheet, ref, f"'{f.header}' is required", "an empty cell", f.describe())
+                self.error("DQ-CELL-REQUIRED", sheet, ref, f"'{f.header}' is required", "an empty cell", f.describe())
                 return None, False
             return None, True
         try:
             reading = parse_cell(f, raw)
         except CellProblem as p:
-            self.error(sheet, ref, f"'{f.header}': {p.message}", p.found, p.expected)
+            self.error("DQ-CELL-INVALID", sheet, ref, f"'{f.header}': {p.message}", p.found, p.expected)
             return None, False
         if reading.note:
-            self.warn(sheet, ref, f"'{f.header}': {reading.note}", found_text(raw), f.describe())
+            self.warn("DQ-CELL-READING", sheet, ref, f"'{f.header}': {reading.note}", found_text(raw), f.describe())
         return reading.value, True
 
     def far_date(self, sheet: str, ref: str, f: Field, value: Any) -> None:
@@ -492,6 +573,7 @@ class _Reader:
             lo, hi = start.year - FAR_OUTSIDE_YEARS, end.year + BENEFIT_HORIZON_YEARS
             if not lo <= value <= hi:
                 self.warn(
+                    "DQ-DATE-FAR",
                     sheet,
                     ref,
                     f"'{f.header}' {value} is far outside the project ({start.year}-{end.year}); a typo?",
@@ -504,6 +586,7 @@ class _Reader:
         if not first <= month <= last:
             side = f"before the baseline start {start:%Y-%m}" if month < first else f"after {end:%Y-%m}"
             self.warn(
+                "DQ-DATE-FAR",
                 sheet,
                 ref,
                 f"'{f.header}' {value.isoformat()} is more than {FAR_OUTSIDE_YEARS} years {side}; a typo?",
@@ -556,6 +639,7 @@ class _Reader:
             ]
             if filled:
                 self.error(
+                    "DQ-MONTH-HEADER-MISSING",
                     grid.name,
                     _ref(header, c),
                     f"column {get_column_letter(c + 1)} has values ({', '.join(filled[:_LISTED])}"
@@ -580,6 +664,7 @@ class _Reader:
             if name in labels:
                 if labels[name] in label_cols:
                     self.error(
+                        "DQ-DUPLICATE-COLUMN",
                         grid.name,
                         _ref(r, c),
                         f"column '{_text(raw)}' appears twice (also {_ref(r, label_cols[labels[name]])})",
@@ -589,6 +674,7 @@ class _Reader:
                 label_cols[labels[name]] = c
             elif _ref(r, c) in scan.error_cells:
                 self.error(
+                    "DQ-CELL-ERROR-VALUE",
                     grid.name,
                     _ref(r, c),
                     f"month header holds the error value {scan.error_cells[_ref(r, c)]}",
@@ -600,6 +686,7 @@ class _Reader:
         self.off_start_warning(grid, r, off_start)
         if uncalculated:
             self.error(
+                "DQ-CELL-UNCALCULATED",
                 grid.name,
                 f"{_ref(r, uncalculated[0])}:{_ref(r, uncalculated[-1])}",
                 f"{len(uncalculated)} month header(s) are formulas with no calculated value; "
@@ -611,6 +698,7 @@ class _Reader:
         missing = [f for f in grid.row_fields if f.key not in label_cols]
         for f in missing:
             self.error(
+                "DQ-COLUMN-MISSING",
                 grid.name,
                 f"A{r + 1}:{_ref(r, len(header) - 1)}",
                 f"column '{f.header}' is missing",
@@ -619,6 +707,7 @@ class _Reader:
             )
         if not month_cols and not missing and not uncalculated:
             self.error(
+                "DQ-MONTHS-MISSING",
                 grid.name,
                 f"{_ref(r, 0)}",
                 "no month columns found in the header row",
@@ -644,6 +733,7 @@ class _Reader:
         twin = next((col for col, m in month_cols.items() if m == month), None)
         if twin is not None:
             self.error(
+                "DQ-DUPLICATE-MONTH",
                 grid.name,
                 _ref(r, c),
                 f"month {month:%b %Y} appears twice (also in {_ref(r, twin)})",
@@ -661,7 +751,7 @@ class _Reader:
         try:
             reading = parse_month_header(raw)
         except CellProblem as p:
-            self.error(grid.name, ref, p.message, p.found, p.expected)
+            self.error("DQ-MONTH-HEADER-INVALID", grid.name, ref, p.message, p.found, p.expected)
             return None
         day: dt.date = reading.value
         month = day.replace(day=1)
@@ -671,6 +761,7 @@ class _Reader:
             if not lo <= month <= hi:
                 side = f"before the baseline start {start:%Y-%m}" if month < lo else f"after {end:%Y-%m}"
                 self.error(
+                    "DQ-MONTH-HEADER-FAR",
                     grid.name,
                     ref,
                     f"month header {show_month(month)} is more than {FAR_OUTSIDE_YEARS} years {side}; "
@@ -681,6 +772,7 @@ class _Reader:
                 return None
         if reading.note:
             self.warn(
+                "DQ-MONTH-HEADER-READING",
                 grid.name,
                 ref,
                 f"month header: {reading.note}; read as {show_month(month)}",
@@ -696,6 +788,7 @@ class _Reader:
         listed = ", ".join(f"{_ref(r, c)} {d.isoformat()} = {show_month(d)}" for c, d in off_start[:_LISTED])
         more = f" and {len(off_start) - _LISTED} more" if len(off_start) > _LISTED else ""
         self.warn(
+            "DQ-MONTH-HEADER-DAY",
             grid.name,
             _ref(r, off_start[0][0]),
             f"{len(off_start)} month header(s) are not the 1st of a month; each is read as the month "
@@ -747,6 +840,7 @@ class _Reader:
             label = " / ".join(k)
             spaces = " (the labels differ only in spaces)" if shown != out.labels[k] else ""
             self.error(
+                "DQ-DUPLICATE-ROW",
                 grid.name,
                 _ref(r, 0),
                 f"row '{label}' appears twice (also row {out.rows[k] + 1}){spaces}",
@@ -785,6 +879,7 @@ class _Reader:
                 values[month_cols[c]] = value
                 if value < 0:
                     self.warn(
+                        "DQ-AC-CREDIT-NOTE",
                         grid.name,
                         _ref(r, c),
                         f"negative {grid.value_label} (a credit note?); it reduces the cost to date",
@@ -807,6 +902,7 @@ class _Reader:
             name = _norm(v)
             if name in cols and name in known:
                 self.error(
+                    "DQ-DUPLICATE-COLUMN",
                     table.name,
                     _ref(header, c),
                     f"column '{_text(v)}' appears twice (also {_ref(header, cols[name])})",
@@ -821,6 +917,7 @@ class _Reader:
                 where[f.key] = cols[_norm(f.header)]
             elif f.required:
                 self.error(
+                    "DQ-COLUMN-MISSING",
                     table.name,
                     f"A{header + 1}:{_ref(header, len(rows[header]) - 1)}",
                     f"column '{f.header}' is missing",
@@ -832,14 +929,17 @@ class _Reader:
         for f in table.fields:
             if f.key not in where:
                 self.warn(
+                    "DQ-COLUMN-OPTIONAL-MISSING",
                     table.name,
                     f"A{header + 1}:{_ref(header, max(len(rows[header]) - 1, 0))}",
                     f"column '{f.header}' is missing; its values are read as empty",
                     ", ".join(repr(_text(h)) for h in rows[header] if not is_blank(h))[:120],
                     f"a '{f.header}' column",
                 )
+        self.table_where[table.name] = dict(where)
         records = self.table_rows(table, rows, header, where)
         self.hidden_warning(table.name, rows, header, sorted(where.values()))
+        self.next_rows[table.name] = _next_free_row(rows, header, list(where.values()))
         return _frame(records, table.fields)
 
     def table_rows(
@@ -866,6 +966,7 @@ class _Reader:
             key = tuple(record[k] for k in table.key)
             if ok and key in seen:
                 self.error(
+                    "DQ-DUPLICATE-KEY",
                     table.name,
                     _ref(r, where[table.key[0]]),
                     f"duplicate {table.fields[0].header} (also row {seen[key] + 1})",
@@ -877,6 +978,7 @@ class _Reader:
                 seen[key] = r
                 records.append(record)
                 self.record_cells.setdefault(table.name, []).append(_ref(r, where[table.key[0]]))
+                self.record_rows.setdefault(table.name, []).append(r + 1)
         return records
 
     # -- Whole-workbook checks ------------------------------------------------------------------
@@ -895,6 +997,7 @@ class _Reader:
         last = max(budget.months, default=info.baseline_finish)
         if not info.baseline_start <= info.status_date <= max(last, info.baseline_finish):
             self.error(
+                "DQ-STATUS-OUTSIDE",
                 p,
                 f"B{status_row}",
                 "status date is outside the project's months",
@@ -905,6 +1008,7 @@ class _Reader:
             )
         if not budget.keys:
             self.error(
+                "DQ-BUDGET-EMPTY",
                 s.budget.name,
                 "",
                 f"the {s.budget.name} sheet has no rows",
@@ -916,6 +1020,7 @@ class _Reader:
             for k in grid.keys:
                 if (k[0] not in wbs) if sheet is s.progress else (k not in budget.rows):
                     self.error(
+                        "DQ-ROW-UNMATCHED",
                         sheet.name,
                         f"A{grid.rows[k] + 1}",
                         f"row '{' / '.join(k)}' has no matching {s.budget.name} row",
@@ -926,6 +1031,7 @@ class _Reader:
         for i, w in enumerate(forecast[C.WBS] if not forecast.empty else []):
             if w not in wbs:
                 self.error(
+                    "DQ-ROW-UNMATCHED",
                     s.forecast.name,
                     cells[i] if i < len(cells) else "",
                     f"WBS element '{w}' has no {s.budget.name} row",
@@ -945,6 +1051,7 @@ class _Reader:
                 total += actuals.data[k].get(month, 0.0)
                 if total < -_MONEY_TOLERANCE:
                     self.error(
+                        "DQ-AC-NEGATIVE-TOTAL",
                         self.schema.actuals.name,
                         actuals.cell(k, month),
                         f"the cumulative {self.schema.actuals.value_label} of '{' / '.join(k)}' falls below "
@@ -967,6 +1074,7 @@ class _Reader:
         p = self.schema.project.name
         if status > self.today:
             self.warn(
+                "DQ-STATUS-FUTURE",
                 p,
                 cell,
                 f"the status date {show_month(status)} is after the current month ({show_month(self.today)}): "
@@ -974,11 +1082,13 @@ class _Reader:
                 show_month(status),
                 f"{show_month(self.today)} or earlier",
             )
-        entered = any(m == status for _, m, _ in actuals.items()) or any(m == status for _, m, _ in progress.items())
+        spent = [v for _, m, v in actuals.items() if m == status]
+        reported = any(m == status for _, m, _ in progress.items())
         filled = _fill_progress(progress, status)
         finished = bool(filled.keys) and all(filled.data[k][status] >= 1.0 for k in filled.keys)
-        if not entered and not finished:
+        if not spent and not reported and not finished:
             self.warn(
+                "DQ-STATUS-MONTH-EMPTY",
                 p,
                 cell,
                 f"no actual cost and no progress entered for the status month {show_month(status)}: "
@@ -986,13 +1096,27 @@ class _Reader:
                 f"empty {self.schema.actuals.name} and {self.schema.progress.name} columns for {show_month(status)}",
                 "the status month's actual cost and progress",
             )
+        elif reported and not any(spent) and not finished:
+            column = actuals.cols.get(status)
+            self.warn(
+                "DQ-STATUS-NO-AC",
+                self.schema.actuals.name,
+                f"{get_column_letter(column + 1)}:{get_column_letter(column + 1)}" if column is not None else "",
+                f"progress is reported for {show_month(status)} but no actual cost: work was done at no cost, "
+                "or this month's actuals are missing?",
+                f"no actual cost in {show_month(status)}",
+                "the status month's actual cost",
+            )
 
-    def warnings(self, info: ProjectInfo, budget: _Grid, actuals: _Grid, progress: _Grid) -> None:
+    def warnings(
+        self, info: ProjectInfo, budget: _Grid, actuals: _Grid, progress: _Grid, changes: pd.DataFrame
+    ) -> None:
         self.status_warnings(info, actuals, progress)
         status = info.status_date
         for k, month, value in sorted(actuals.items(), key=lambda kmv: kmv[1]):
             if month > status and value:
                 self.warn(
+                    "DQ-AC-AFTER-STATUS",
                     self.schema.actuals.name,
                     actuals.cell(k, month),
                     f"actual cost in {month:%b %Y}, after the status date {status:%b %Y}; it is ignored",
@@ -1005,13 +1129,14 @@ class _Reader:
             if k[0] not in reported:
                 reported.add(k[0])
                 self.warn(
+                    "DQ-PROGRESS-ROW-MISSING",
                     self.schema.budget.name,
                     f"A{budget.rows[k] + 1}",
                     f"WBS element '{k[0]}' has budget but no progress row; its earned value is 0",
                     "no progress row",
                     f"a row on the {self.schema.progress.name} sheet",
                 )
-        self.budget_warnings(info, budget, progress)
+        self.budget_warnings(info, budget, progress, changes)
 
     def progress_warnings(self, progress: _Grid, status: dt.date) -> None:
         for k in progress.keys:
@@ -1023,6 +1148,7 @@ class _Reader:
                 cell = progress.cell(k, month)
                 if month > status:
                     self.warn(
+                        "DQ-PROGRESS-AFTER-STATUS",
                         self.schema.progress.name,
                         cell,
                         f"progress entered for {month:%b %Y}, after the status date; it is ignored",
@@ -1031,6 +1157,7 @@ class _Reader:
                     )
                 elif value < previous - 1e-9:
                     self.warn(
+                        "DQ-PROGRESS-BACKWARDS",
                         self.schema.progress.name,
                         cell,
                         f"'{k[0]}' progress goes backwards in {month:%b %Y}",
@@ -1039,33 +1166,91 @@ class _Reader:
                     )
                 previous = max(previous, value)
 
-    def budget_warnings(self, info: ProjectInfo, budget: _Grid, progress: _Grid) -> None:
+    def budget_warnings(self, info: ProjectInfo, budget: _Grid, progress: _Grid, changes: pd.DataFrame) -> None:
+        """The Budget total reconciles with the approved budget, with or without the approved
+        changes (either reading of 'approved budget' is accepted); EV stays within it."""
         if info.approved_budget is None:
             return
         total = sum(v for _, _, v in budget.items())
+        approved = _approved_changes(changes)
         cell = f"B{self.field_row('approved_budget')}"
-        if abs(total - info.approved_budget) > _MONEY_TOLERANCE:
+        targets = [info.approved_budget] + ([info.approved_budget + approved] if approved else [])
+        if all(abs(total - t) > _MONEY_TOLERANCE for t in targets):
+            with_changes = f" or {targets[1]:,.0f} with the approved changes ({approved:+,.0f})" if approved else ""
             self.warn(
+                "DQ-BAC-RECONCILE",
                 self.schema.project.name,
                 cell,
-                "the Budget sheet total does not match the approved budget",
+                "the Budget sheet total does not reconcile with the approved budget"
+                + (" plus the approved changes" if approved else ""),
                 f"Budget total {total:,.0f}",
-                f"{info.approved_budget:,.0f}",
+                f"{info.approved_budget:,.0f}{with_changes}",
             )
         bac = _bac_by_wbs(budget)
         pct = _fill_progress(progress, info.status_date)
         ev = sum(bac.get(k[0], 0.0) * v for k, m, v in pct.items() if m == info.status_date)
-        if ev > info.approved_budget + _MONEY_TOLERANCE:
+        ceiling = max(targets)
+        if ev > ceiling + _MONEY_TOLERANCE:
             self.warn(
+                "DQ-EV-ABOVE-APPROVED",
                 self.schema.project.name,
                 cell,
                 "earned value is above the approved budget (BAC)",
                 f"EV {ev:,.0f}",
-                f"at most {info.approved_budget:,.0f}",
+                f"at most {ceiling:,.0f}",
             )
+
+    def variance_checks(self, info: ProjectInfo, budget: _Grid, variances: pd.DataFrame) -> None:
+        """Each explanation names an existing element; an open corrective action is not overdue."""
+        sheet = self.schema.variances
+        if variances.empty:
+            return
+        known = {_key(k[0]).casefold() for k in budget.keys} | {k[1].casefold() for k in budget.keys}
+        known |= {PROJECT_ELEMENT.casefold(), info.project_id.casefold()}
+        rows = self.record_rows.get(sheet.name, [])
+        where = self.table_where.get(sheet.name, {})
+        month_end = (pd.Timestamp(info.status_date) + pd.offsets.MonthEnd(0)).date()
+        closed = VARIANCE_STATUSES[-1]
+        for i, record in enumerate(variances.to_dict("records")):
+            r = rows[i] - 1 if i < len(rows) else -1
+
+            def ref(key: str, r: int = r) -> str:
+                return _ref(r, where[key]) if r >= 0 and key in where else ""
+
+            element = str(record[C.ELEMENT])
+            if element.casefold() not in known:
+                self.warn(
+                    "DQ-VAR-UNKNOWN-ELEMENT",
+                    sheet.name,
+                    ref(C.ELEMENT),
+                    f"'{sheet.header(C.ELEMENT)}' {element!r} is not a WBS element or cost category of the "
+                    f"{self.schema.budget.name} sheet, nor '{PROJECT_ELEMENT}': this explanation matches no variance",
+                    repr(element),
+                    f"a WBS element or cost category as on the {self.schema.budget.name} sheet, or '{PROJECT_ELEMENT}'",
+                )
+            due = record[C.DUE_DATE]
+            if pd.notna(due) and pd.Timestamp(due).date() < month_end and record[C.STATUS] != closed:
+                self.warn(
+                    "DQ-VAR-ACTION-OVERDUE",
+                    sheet.name,
+                    ref(C.DUE_DATE),
+                    f"the corrective action for {element!r} was due on {pd.Timestamp(due).date().isoformat()}, "
+                    f"before the end of the status month, and is not '{closed}'",
+                    f"{pd.Timestamp(due).date().isoformat()}, status {record[C.STATUS] or '(blank)'}",
+                    f"'{closed}', or a new due date",
+                )
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _next_free_row(rows: list[list[Any]], header: int, cols: list[int]) -> int:
+    """1-based row after the last row of a table with a value in one of ``cols``."""
+    last = header
+    for r in range(header + 1, len(rows)):
+        if any(c < len(rows[r]) and not is_blank(rows[r][c]) for c in cols):
+            last = r
+    return last + 2
 
 
 def _ref(r: int, c: int) -> str:
@@ -1165,6 +1350,14 @@ def _fill_progress(progress: _Grid, status: dt.date) -> _Grid:
             current = progress.data[k].get(month, current)
             out.data.setdefault(k, {})[month] = current
     return out
+
+
+def _approved_changes(changes: pd.DataFrame) -> float:
+    """Sum of the cost impact of approved changes (money; a saving is negative)."""
+    if changes.empty:
+        return 0.0
+    approved = changes[C.STATUS] == CHANGE_STATUSES[1]
+    return float(pd.to_numeric(changes.loc[approved, C.COST_IMPACT], errors="coerce").fillna(0.0).sum())
 
 
 def _bac_by_wbs(budget: _Grid) -> dict[str, float]:

@@ -18,10 +18,13 @@ __all__ = [
     "CHANGE_STATUSES",
     "CHANGE_TYPES",
     "COST_CATEGORIES",
+    "PROJECT_ELEMENT",
     "RISK_CATEGORIES",
     "RISK_STATUSES",
     "SCHEMA",
     "TEMPLATE_VERSION",
+    "VARIANCE_STATUSES",
+    "VARIANCE_TYPES",
     "Field",
     "GridSheet",
     "KeyValueSheet",
@@ -29,10 +32,14 @@ __all__ = [
     "Schema",
     "TableSheet",
     "field_reference_markdown",
+    "version_tuple",
 ]
 
-TEMPLATE_VERSION = "1.0"
-"""Version written into every template; the reader accepts the same major version."""
+TEMPLATE_VERSION = "1.1"
+"""Version written into every template; the reader accepts the same major version.
+
+1.1 added the Variances sheet (a 1.0 workbook is read without it, with a note).
+"""
 
 COST_CATEGORIES: tuple[str, ...] = (
     "Labour",
@@ -47,6 +54,12 @@ COST_CATEGORIES: tuple[str, ...] = (
 CHANGE_TYPES: tuple[str, ...] = ("scope", "cost", "schedule")
 CHANGE_STATUSES: tuple[str, ...] = ("proposed", "approved", "rejected")
 RISK_STATUSES: tuple[str, ...] = ("open", "closed", "realised")
+VARIANCE_TYPES: tuple[str, ...] = ("cost", "schedule", "at completion")
+"""What a variance explanation is about: cost (CV, month and cumulative), schedule (SV,
+month and cumulative) or at completion (VAC)."""
+VARIANCE_STATUSES: tuple[str, ...] = ("open", "in progress", "closed")
+PROJECT_ELEMENT = "Project"
+"""What the Variances sheet's element column says for the whole project (the project ID works too)."""
 RISK_CATEGORIES: tuple[str, ...] = (
     "Technical",
     "Schedule",
@@ -57,6 +70,16 @@ RISK_CATEGORIES: tuple[str, ...] = (
     "Regulatory",
     "External",
 )
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"1.1"`` -> ``(1, 1)``; the numeric parts only (``"1.x"`` -> ``(1,)``, ``""`` -> ``()``)."""
+    parts: list[int] = []
+    for part in version.strip().split("."):
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts)
 
 
 class Kind(Enum):
@@ -113,7 +136,9 @@ class Field:
     """One input: a key/value row, a table column or a grid row-label column.
 
     ``key`` is the frame column or :class:`~pmoreports.model.ProjectInfo`
-    attribute; ``header`` is what the spreadsheet shows.
+    attribute; ``header`` is what the spreadsheet shows. ``since`` is the template
+    version that added the field: a workbook of an older version may lack it (it is
+    read as empty), a newer one may not.
     """
 
     key: str
@@ -124,6 +149,7 @@ class Field:
     help: str = ""
     width: int = 14
     example: str = ""
+    since: str = "1.0"
 
     def describe(self) -> str:
         """What a valid value looks like, for error messages and docs."""
@@ -157,7 +183,11 @@ class GridSheet:
 
 @dataclass(frozen=True)
 class TableSheet:
-    """An Excel table with one header row and one record per row."""
+    """An Excel table with one header row and one record per row.
+
+    ``since`` is the template version that added the sheet: a workbook of an older
+    version may lack it (read as empty, with a note), a newer one may not.
+    """
 
     name: str
     table_name: str
@@ -165,6 +195,7 @@ class TableSheet:
     key: tuple[str, ...]
     help: str
     spare_rows: int = 30
+    since: str = "1.0"
 
     def header(self, key: str) -> str:
         """The spreadsheet header of column ``key``."""
@@ -186,6 +217,7 @@ class Schema:
     risks: TableSheet
     milestones: TableSheet
     benefits: TableSheet
+    variances: TableSheet
 
     @property
     def grids(self) -> tuple[GridSheet, ...]:
@@ -195,7 +227,7 @@ class Schema:
     @property
     def tables(self) -> tuple[TableSheet, ...]:
         """The list sheets, in workbook order."""
-        return (self.forecast, self.changes, self.risks, self.milestones, self.benefits)
+        return (self.forecast, self.changes, self.risks, self.milestones, self.benefits, self.variances)
 
     @property
     def sheet_names(self) -> tuple[str, ...]:
@@ -341,6 +373,29 @@ FORECAST, CHANGES, RISKS, MILESTONES, BENEFITS = (
     ),
 )
 
+VARIANCES = TableSheet(
+    name="Variances",
+    table_name="VariancesTable",
+    key=(C.ELEMENT, C.VARIANCE_TYPE),
+    since="1.1",
+    help=(
+        "Variance analysis: one row per variance over its threshold (the report and "
+        "`pmoreports template check` list them): why it happened, what it does to the project "
+        "and what is done about it. Element: a WBS element or a cost category as on the Budget "
+        f"sheet, or '{PROJECT_ELEMENT}' (or the project ID) for the whole project."
+    ),
+    fields=(
+        Field(C.ELEMENT, "Element", Kind.TEXT, True, help="WBS element, cost category or 'Project'", width=28),
+        Field(C.VARIANCE_TYPE, "Variance type", Kind.CHOICE, True, VARIANCE_TYPES, width=14),
+        Field(C.CAUSE, "Cause", Kind.LONG_TEXT, help="why it happened; an empty cause explains nothing", width=40),
+        Field(C.IMPACT, "Impact", Kind.LONG_TEXT, help="on cost, schedule and the forecast", width=36),
+        Field(C.CORRECTIVE_ACTION, "Corrective action", Kind.LONG_TEXT, width=36),
+        Field(C.OWNER, "Owner", Kind.TEXT, width=18),
+        Field(C.DUE_DATE, "Due date", Kind.DATE, help="of the corrective action", width=12),
+        Field(C.STATUS, "Status", Kind.CHOICE, choices=VARIANCE_STATUSES, help="of the corrective action", width=12),
+    ),
+)
+
 SCHEMA = Schema(
     version=TEMPLATE_VERSION,
     instructions_sheet="Instructions",
@@ -353,6 +408,7 @@ SCHEMA = Schema(
     risks=RISKS,
     milestones=MILESTONES,
     benefits=BENEFITS,
+    variances=VARIANCES,
 )
 
 
@@ -372,6 +428,11 @@ def field_reference_markdown(schema: Schema = SCHEMA) -> str:
         ]
     for table in schema.tables:
         lines += [f"### {table.name} (table `{table.table_name}`)", "", table.help, ""]
+        if table.since != "1.0":
+            lines += [
+                f"Added in template version {table.since}; an older workbook without it is read, with a note.",
+                "",
+            ]
         lines += _field_table(table.fields)
     return "\n".join(lines).rstrip() + "\n"
 

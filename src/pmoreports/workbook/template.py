@@ -23,7 +23,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import columns as C
-from .model import ProjectData
+from .model import VARIANCE_COLUMNS, ProjectData
 from .schema import (
     NUMBER_FORMATS,
     SCHEMA,
@@ -67,7 +67,10 @@ class TemplateSpec:
     ``fields`` maps Project-sheet keys (see ``SCHEMA.project``) to values;
     ``months`` are month-start dates (empty: a blank template whose month
     headers follow the baseline start typed on the Project sheet); ``wbs`` and
-    ``categories`` lay out one Budget/Actuals row per WBS element x category.
+    ``categories`` lay out one Budget/Actuals row per WBS element x category;
+    ``variances`` are rows of the Variances sheet, as mappings of its field keys
+    (e.g. one per threshold breach still to explain, from
+    :func:`pmoreports.metrics.variances.unexplained_breaches`; missing keys are blank).
     """
 
     fields: Mapping[str, Any] = field(default_factory=dict)
@@ -75,6 +78,7 @@ class TemplateSpec:
     wbs: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     spare_rows: int = 20
+    variances: tuple[Mapping[str, Any], ...] = ()
 
 
 def month_range(start: dt.date, finish: dt.date) -> tuple[dt.date, ...]:
@@ -88,7 +92,8 @@ def write_template(path: Path, spec: TemplateSpec | None = None) -> Path:
     spec = spec or TemplateSpec()
     rows = [(w, c) for w in spec.wbs for c in (spec.categories or ("",))]
     grid_rows = {g.name: rows if len(g.row_fields) == 2 else [(w,) for w in spec.wbs] for g in SCHEMA.grids}
-    return _save(path, spec, grid_rows, {}, {})
+    variances = pd.DataFrame([{k: row.get(k) for k in VARIANCE_COLUMNS} for row in spec.variances])
+    return _save(path, spec, grid_rows, {}, {SCHEMA.variances.name: variances})
 
 
 def write_project_workbook(path: Path, data: ProjectData) -> Path:
@@ -108,7 +113,7 @@ def write_project_workbook(path: Path, data: ProjectData) -> Path:
             (tuple(r[:-2]), pd.Timestamp(r[-2]).date()): float(r[-1])
             for r in frame[[*keys, C.MONTH, C.VALUE]].itertuples(index=False, name=None)
         }
-    lists = (data.forecast, data.changes, data.risks, data.milestones, data.benefits)
+    lists = (data.forecast, data.changes, data.risks, data.milestones, data.benefits, data.variances)
     tables = {t.name: frame for t, frame in zip(SCHEMA.tables, lists, strict=True)}
     spec = TemplateSpec(fields=info, months=span, spare_rows=5)
     return _save(path, spec, grid_rows, grid_values, tables)
@@ -308,7 +313,10 @@ def _table(ws: Worksheet, table: TableSheet, frame: pd.DataFrame | None, spare_r
     for r in range(FIRST_DATA_ROW, last_row + 1):
         record = records[r - FIRST_DATA_ROW] if r - FIRST_DATA_ROW < len(records) else {}
         for col, f in enumerate(table.fields, 1):
-            _input(ws.cell(row=r, column=col, value=_cell_value(record.get(f.key))), f.kind)
+            cell = ws.cell(row=r, column=col, value=_cell_value(record.get(f.key)))
+            _input(cell, f.kind)
+            if f.kind is Kind.LONG_TEXT:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
     for col, f in enumerate(table.fields, 1):
         letter = get_column_letter(col)
         _validate(ws, f, f"{letter}{FIRST_DATA_ROW}:{letter}{last_row}")
