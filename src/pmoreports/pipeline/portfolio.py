@@ -27,16 +27,19 @@ PORTFOLIO_FILES = ("portfolio.ipynb", "portfolio.html", "portfolio.pdf", "index.
 
 
 def portfolio_inputs(period_dir: Path, params_dir: Path | None) -> str:
-    """Fingerprint of everything the portfolio pages are made from (to skip them when unchanged)."""
+    """Fingerprint of everything the portfolio pages are made from (to skip them when unchanged):
+    a project rendered again or skipped as unchanged counts the same."""
     from .. import __version__
 
     manifest = json.loads((period_dir / "manifest.json").read_text(encoding="utf-8"))
     projects = sorted(manifest["projects"], key=lambda p: p["project_id"])
     lines = [__version__, PORTFOLIO_NOTEBOOK.read_text(encoding="utf-8"), repr(PortfolioSettings.load(params_dir))]
     for p in projects:
-        lines.append(json.dumps({k: p.get(k) for k in ("project_id", "status", "error", "name")}, sort_keys=True))
+        reported = p["status"] in ("ok", "skipped")  # a skipped project's report is as current as a new one
+        entry = {k: p.get(k) for k in ("project_id", "error", "name")} | {"status": "ok" if reported else p["status"]}
+        lines.append(json.dumps(entry, sort_keys=True))
         metrics = period_dir / p["project_id"] / "metrics.json"
-        reported = p["status"] in ("ok", "skipped") and metrics.is_file()
+        reported = reported and metrics.is_file()
         lines.append(metrics.read_text(encoding="utf-8") if reported else "")
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
