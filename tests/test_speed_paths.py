@@ -19,12 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import altair as alt
+import pandas as pd
 import psutil
 import pytest
+from bs4 import BeautifulSoup
 from conftest import REPO
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from xlsx_helpers import mutate
 
 from pmoreports.pipeline.batch import run_batch
+from pmoreports.report import charts_display, render
 
 DEMO = ("ALPHA", "DELTA", "FOXTROT")
 
@@ -237,3 +243,100 @@ def _worker_pid(cluster: Any) -> int:
         return int(next(iter(client.run(os.getpid).values())))
     finally:
         client.close()
+
+
+# -- the sanitizer's fast path for charts -------------------------------------------------
+
+_ELEMENTS = ("g", "path", "rect", "text", "title", "clipPath", "defs", "script", "foreignObject", "a", "image", "use")
+_ELEMENTS += ("animate", "style", "svg", "iframe")
+_ATTRS = (
+    'd="M0 0L1 1"',
+    'fill="url(#c1)"',
+    'fill="url(https://e.example/x)"',
+    'clip-path="url( #c1 )"',
+    'onload="x()"',
+    'ONCLICK="x()"',
+    'style="background:url(http://e.example/i.png)"',
+    'href="#c1"',
+    'href="javascript:alert(1)"',
+    'href=" java\tscript:alert(1)"',
+    'xlink:href="https://e.example/i.svg"',
+    'transform="translate(1,2)"',
+    'viewBox="0 0 10 10"',
+    'id="c1"',
+    'font-family="Liberation Sans, Arial"',
+    'd="&quot;M0"',
+    "fill='red'",
+    "stroke=blue",
+)
+_TEXTS = ("a &amp; b", "x > y", "it's", "&lt;script&gt;", "<!-- c -->", "<![CDATA[x]]>", "</svg>", "<svg>")
+_WRAPS = ("{}", "<!-- {} -->", '<div title="{}">x</div>', "<style>{}</style>", "<p>{}", "<textarea>{}</textarea>")
+
+
+def _element(draw: st.DrawFn, depth: int) -> str:
+    name = draw(st.sampled_from(_ELEMENTS))
+    attrs = "".join(" " + a for a in draw(st.lists(st.sampled_from(_ATTRS), max_size=3)))
+    if depth == 0 or draw(st.booleans()):
+        body = draw(st.sampled_from(("", *_TEXTS)))
+    else:
+        body = "".join(draw(st.lists(st.builds(lambda: _element(draw, depth - 1)), max_size=3)))
+    return f"<{name}{attrs}>{body}</{name}>" if body or draw(st.booleans()) else f"<{name}{attrs}/>"
+
+
+@st.composite
+def svg_documents(draw: st.DrawFn, wraps: tuple[str, ...] = _WRAPS) -> str:
+    """HTML with inline SVGs: plain charts-like drawing, hostile parts, SVGs in comments,
+    attributes, style sheets, unclosed ones."""
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        inner = "".join(draw(st.lists(st.builds(lambda: _element(draw, 2)), max_size=3)))
+        attrs = draw(st.sampled_from(('xmlns="http://www.w3.org/2000/svg" width="10"', 'onload="x()"', "")))
+        svg = f"<svg {attrs}>{inner}" + draw(st.sampled_from(("</svg>", "</svg >", "", "</SVG>")))
+        parts.append(draw(st.sampled_from(wraps)).format(svg))
+    return "<!DOCTYPE html><html><head><title>t</title></head><body>" + "<hr>".join(parts) + "</body></html>"
+
+
+def _tree(html: str) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
+    """Elements in document order: name, attributes, own text (as a parser sees them)."""
+    soup = BeautifulSoup(html, "html.parser")
+    return [
+        (
+            t.name,
+            tuple(sorted((k, str(v)) for k, v in t.attrs.items())),
+            "".join(t.find_all(string=True, recursive=False)),
+        )
+        for t in soup.find_all(True)
+    ]
+
+
+def _full_parse(document: str) -> str:
+    """:func:`render.sanitize_html` with every SVG parsed and cleaned (no fast path)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(render, "_lift_inert_svgs", lambda doc, nonce: (doc, []))
+        return render.sanitize_html(document)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(svg_documents(wraps=tuple(w for w in _WRAPS if "title=" not in w)))
+def test_inert_svgs_kept_as_is_sanitize_like_the_full_parse(document: str) -> None:
+    """An SVG the sanitizer keeps without parsing (only drawing elements) comes out as the
+    full parse-and-clean would make it; anything else still goes through the parser."""
+    assert _tree(render.sanitize_html(document)) == _tree(_full_parse(document))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(svg_documents())
+def test_fast_path_output_is_clean(document: str) -> None:
+    """Whatever the input (an SVG inside a broken attribute too), the full sanitizer finds
+    nothing to remove or change in what the fast path made."""
+    fast = render.sanitize_html(document)
+    assert _tree(_full_parse(fast)) == _tree(fast)
+
+
+def test_a_chart_svg_takes_the_fast_path() -> None:
+    """A real chart is inert: kept byte for byte (the fast path is not dead code)."""
+    chart = alt.Chart(pd.DataFrame({"x": [1, 2], "y": [3, 4]})).mark_line(clip=True).encode(x="x:Q", y="y:Q")
+    svg = charts_display.svg_chart(chart)
+    _, kept = render._lift_inert_svgs(f"<p>a</p>{svg}<p>b</p>", "n")
+    assert kept == [svg]
+    assert svg in render.sanitize_html(f"<p>a</p>{svg}<p>b</p>")
