@@ -365,14 +365,17 @@ def test_cancelled_only_when_the_batch_was_interrupted(
     """A project whose result never came back, in a batch nobody interrupted, is a failure
     that says so, not "batch interrupted"."""
 
-    class LosesResults(batch_module._LocalPool):
-        def results(self, tasks: list[ProjectTask]) -> Iterator[TaskResult]:
-            yield from ()
+    def loses_results(self: object, tasks: list[ProjectTask]) -> Iterator[TaskResult]:
+        yield from ()
 
-    monkeypatch.setattr(batch_module, "_LocalPool", LosesResults)
-    result = run_batch(portfolio_dir / "params", only=["ALPHA"], output=tmp_path, portfolio=False)
-    (outcome,) = result.outcomes
-    assert (outcome.status, outcome.error) == ("failed", "no result came back for this project")
+    # one project renders in this process, several in workers: both lose their results
+    monkeypatch.setattr(batch_module._LocalPool, "results", loses_results)
+    monkeypatch.setattr(batch_module._InProcess, "results", loses_results)
+    for only in (["ALPHA"], ["ALPHA", "DELTA"]):
+        result = run_batch(portfolio_dir / "params", only=only, output=tmp_path, portfolio=False, jobs=2)
+        assert [(o.status, o.error) for o in result.outcomes] == [
+            ("failed", "no result came back for this project")
+        ] * len(only)
 
 
 def test_a_failed_portfolio_notebook_keeps_last_runs_pages(

@@ -202,7 +202,8 @@ def test_sigkill_of_a_run_leaves_no_kernel_and_the_next_run_sweeps(kit: Path) ->
     period = kit / "out" / PERIOD
     before = _files(period)
     run = Tagged(kit, "run", "params/alpha.yaml", "--format", "html", "--output", "out")
-    run.wait_until(lambda procs: _kernels(procs) >= 1)
+    # the kernel starts before the lock is taken: wait for the staging folder too
+    run.wait_until(lambda procs: _kernels(procs) >= 1 and any(period.glob(".ALPHA.staging-*")))
     run.kill()
     assert run.survivors() == {}, "the killed run's kernel is still running"
     assert run.temp_folders() == []  # the kernel removed its socket folder as it exited
@@ -223,7 +224,8 @@ def test_sigterm_stops_a_run_cleanly(kit: Path) -> None:
     period = kit / "out" / PERIOD
     before = _files(period)
     run = Tagged(kit, "run", "params/alpha.yaml", "--format", "html", "--output", "out")
-    run.wait_until(lambda procs: _kernels(procs) >= 1)
+    # the kernel starts before the lock is taken: wait for the staging folder too
+    run.wait_until(lambda procs: _kernels(procs) >= 1 and any(period.glob(".ALPHA.staging-*")))
     run.proc.send_signal(signal.SIGTERM)
     _, stderr = run.proc.communicate(timeout=120)
     assert run.proc.returncode == 130 and "Traceback" not in stderr

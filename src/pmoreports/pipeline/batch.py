@@ -24,6 +24,7 @@ import signal
 import tempfile
 import threading
 import time
+import types
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -44,6 +45,7 @@ from .._files import (
 )
 from ..errors import ParamsError, PmoError
 from ..paths import OUTPUT_DIR, PROJECT_NOTEBOOK, REPORT_TEMPLATE_DIR
+from ..report._typst import typst_ran_here
 from ..report.params import ProjectParams, check_overrides, load_params, params_files, params_from_dict
 from ..report.trends import TrendData
 from ..workbook.model import ProjectData
@@ -51,7 +53,7 @@ from ..workbook.reader import read_workbook
 from .history import History, PreviousInputs, compare_with_previous
 from .lifetime import die_with_parent, signals_deferred, terminate_on_sigterm
 from .locks import period_lock
-from .run import EXECUTED_NOTEBOOK, FAILED_DIR, WarmKernel, check_identity, execute_report
+from .run import EXECUTED_NOTEBOOK, FAILED_DIR, WarmKernel, check_project, execute_report
 
 __all__ = [
     "MANIFEST",
@@ -141,11 +143,13 @@ class BatchResult:
 # -- the task (runs in a worker) ------------------------------------------------------------
 
 
-def render_task(task: ProjectTask, kernel: WarmKernel | None = None) -> TaskResult:
+def render_task(task: ProjectTask, kernel: WarmKernel | None = None, data: ProjectData | None = None) -> TaskResult:
     """Render one project in a private temporary folder; return its files as bytes.
 
-    Never raises for a project's own failure: the error, the failing cell and the
-    partially executed notebook come back in the :class:`TaskResult`.
+    ``data``: the workbook as already read from these bytes (the batch process renders a
+    project it read while planning without reading it again). Never raises for a
+    project's own failure: the error, the failing cell and the partially executed
+    notebook come back in the :class:`TaskResult`.
     """
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=temp_prefix("task")) as tmp:
@@ -158,9 +162,9 @@ def render_task(task: ProjectTask, kernel: WarmKernel | None = None) -> TaskResu
         out = root / "output"
         try:
             params = params_from_dict(task.params | {"workbook": str(book)})
-            data = read_workbook(book)
-            past = None if task.history is None else compare_with_previous(task.previous, data, task.history)
-            result = execute_report(params, data, output=out, notebook=notebook, kernel=kernel, history=past)
+            read = data if data is not None else read_workbook(book)
+            past = None if task.history is None else compare_with_previous(task.previous, read, task.history)
+            result = execute_report(params, read, output=out, notebook=notebook, kernel=kernel, history=past)
         except PmoError as exc:
             partial = out / str(task.params.get("period")) / FAILED_DIR / task.project_id
             files = {p.name: p.read_bytes() for p in partial.glob(EXECUTED_NOTEBOOK)}
@@ -184,7 +188,20 @@ class _Planned:
     outcome: Outcome
     params: ProjectParams | None = None
     data: ProjectData | None = None
+    """The workbook as read while planning (None when an earlier run read these bytes)."""
+    status: str = ""
+    """The workbook's status month, ``YYYY-MM``."""
+    book: bytes = b""
     task: ProjectTask | None = None
+
+
+@dataclass(frozen=True)
+class _Known:
+    """A workbook an earlier run of this package read and rendered: its project and status month."""
+
+    project_id: str
+    name: str
+    status: str
 
 
 def _digest(data: bytes) -> str:
@@ -196,28 +213,56 @@ def _template_digest() -> str:
     return _digest(b"".join(p.name.encode() + p.read_bytes() for p in files))
 
 
+def _known_workbooks(output: Path) -> dict[str, _Known]:
+    """Workbooks already read and rendered by this version of the package, by the SHA-256 of
+    their bytes, from the manifests of every period under ``output``: the same bytes read
+    the same, so planning does not read them again (a workbook that failed is not listed)."""
+    known: dict[str, _Known] = {}
+    for manifest in sorted(output.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]/{MANIFEST}")):
+        with contextlib.suppress(OSError, ValueError, TypeError, AttributeError, KeyError):
+            for p in json.loads(manifest.read_text(encoding="utf-8"))["projects"]:
+                inputs = p.get("inputs") or {}
+                digest, ok = inputs.get("workbook"), p.get("status") in (OK, SKIPPED)
+                if ok and digest and inputs.get("package") == __version__:
+                    known[digest] = _Known(str(p["project_id"]), str(p.get("name", "")), manifest.parent.name)
+    return known
+
+
 def _plan(
     params_dir: Path,
     period: str | None,
     only: Sequence[str] | None,
     formats: Sequence[str] | None,
     timeout: int | None,
+    output: Path,
+    warm: _Warm,
 ) -> tuple[str, list[_Planned]]:
-    """Validate every selected project; the period is ``period`` or the latest status month."""
+    """Validate every selected project; the period is ``period`` or the latest status month.
+
+    A workbook whose bytes an earlier run read is not read again (:func:`_known_workbooks`);
+    reading a new one tells ``warm`` that a project will render, so a kernel can start now.
+    """
     files = params_files(params_dir)
     if not files:
         raise PmoError(f"{params_dir}: no project parameter files (*.yaml) found")
     wanted = {w.upper() for w in only} if only else None
-    every = [_plan_one(path, formats, timeout) for path in files]
+
+    def selected(item: _Planned) -> bool:
+        names = {Path(item.outcome.params_file).stem.upper(), item.outcome.project_id.upper()}
+        return wanted is None or bool(names & wanted)
+
+    known = _known_workbooks(output)
+    every = []
+    for path in files:
+        item = _plan_one(path, formats, timeout, known)
+        if item.params is not None and selected(item) and (warm.force or item.data is not None):
+            warm.will_render()  # it will most likely render: kernels boot while planning goes on
+        every.append(item)
     _refuse_duplicates(every)
-    planned = [
-        item
-        for item in every
-        if wanted is None or {Path(item.outcome.params_file).stem.upper(), item.outcome.project_id.upper()} & wanted
-    ]
+    planned = [item for item in every if selected(item)]
     if wanted and not planned:
         raise PmoError(f"--only {','.join(sorted(wanted))}: no such project in {params_dir}")
-    months = [f"{p.data.info.status_date:%Y-%m}" for p in planned if p.data is not None]
+    months = [p.status for p in planned if p.params is not None]
     resolved = period or max(months, default=f"{dt.date.today():%Y-%m}")
     notebook, template = PROJECT_NOTEBOOK.read_bytes(), _template_digest()
     for item in planned:
@@ -230,7 +275,7 @@ def _refuse_duplicates(items: list[_Planned]) -> None:
     one project as another and overwrite each other's outputs: refuse, naming the files."""
     groups: dict[str, list[_Planned]] = defaultdict(list)
     for item in items:
-        if item.data is not None:
+        if item.params is not None:
             groups[item.outcome.project_id.casefold()].append(item)
     problems = []
     for group in (g for g in groups.values() if len(g) > 1):
@@ -243,34 +288,47 @@ def _refuse_duplicates(items: list[_Planned]) -> None:
         )
 
 
-def _plan_one(path: Path, formats: Sequence[str] | None, timeout: int | None) -> _Planned:
+def _plan_one(path: Path, formats: Sequence[str] | None, timeout: int | None, known: dict[str, _Known]) -> _Planned:
     outcome = Outcome(path.stem.upper(), str(path), FAILED)
     try:
         params = load_params(path).with_overrides(formats=formats, timeout=timeout)
+        book = _read_bytes(params.workbook)
+        seen = known.get(_digest(book)) if book else None
+        if seen is not None:
+            outcome.project_id, outcome.name = seen.project_id, seen.name
+            return _Planned(outcome, params, None, seen.status, book)
         data = read_workbook(params.workbook)
+        book = book or params.workbook.read_bytes()
     except PmoError as exc:
         outcome.error = str(exc)
         return _Planned(outcome)
     outcome.project_id, outcome.name = data.info.project_id, data.info.name
-    return _Planned(outcome, params, data)
+    return _Planned(outcome, params, data, f"{data.info.status_date:%Y-%m}", book)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, or b"" when they cannot be read (the reader then says why)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def _finish_plan(item: _Planned, period: str, notebook: bytes, template: str) -> None:
     """Refuse a project that has not reported for ``period``; fingerprint and package the rest."""
     outcome = item.outcome
-    if item.params is None or item.data is None:
+    if item.params is None:
         return
     params = replace(item.params, period=period)
     try:
-        check_identity(params, item.data)
+        check_project(params, outcome.project_id, item.status)
     except PmoError as exc:
         outcome.error = str(exc)
         return
-    book = params.workbook.read_bytes()
     notebook = params.notebook.read_bytes() if params.notebook else notebook
     settings = params.to_dict() | {"workbook": params.workbook.name}
     outcome.inputs = {
-        "workbook": _digest(book),
+        "workbook": _digest(item.book),
         "params": _digest(json.dumps(settings, sort_keys=True).encode()),
         "notebook": _digest(notebook),
         "template": template,
@@ -278,7 +336,7 @@ def _finish_plan(item: _Planned, period: str, notebook: bytes, template: str) ->
     }
     carried = params.to_dict()
     carried["execution"]["notebook"] = None  # the notebook travels as bytes
-    item.task = ProjectTask(outcome.project_id, carried, params.workbook.name, book, notebook)
+    item.task = ProjectTask(outcome.project_id, carried, params.workbook.name, item.book, notebook)
 
 
 # -- running --------------------------------------------------------------------------------
@@ -323,17 +381,19 @@ def run_batch(
     """
     start = time.perf_counter()
     check_overrides(period=period, formats=formats, timeout=timeout)
-    resolved, planned = _plan(Path(params_dir), period, only, formats, timeout)
-    out_dir = Path(output) / resolved
-    with terminate_on_sigterm(), period_lock(out_dir, wait=wait, notify=notify, command=command):
-        sweep_staging(out_dir)
-        sweep_temp()
-        with History.open(Path(output), history, notify=notify) as store:
-            store.sync(skip=resolved)
-            _attach_history(planned, store, resolved)
-            result = BatchResult(resolved, out_dir, [p.outcome for p in planned], 0.0)
-            run = _Run(result, planned, Path(params_dir), scheduler, jobs, start, store)
-            run.projects(force, only, progress, portfolio)
+    expected = len(only) if only else len(params_files(Path(params_dir)))
+    with _Warm(jobs, scheduler, force, expected) as warm:
+        resolved, planned = _plan(Path(params_dir), period, only, formats, timeout, Path(output), warm)
+        out_dir = Path(output) / resolved
+        with terminate_on_sigterm(), period_lock(out_dir, wait=wait, notify=notify, command=command):
+            sweep_staging(out_dir)
+            sweep_temp()
+            with History.open(Path(output), history, notify=notify) as store:
+                store.sync(skip=resolved)
+                _attach_history(planned, store, resolved)
+                result = BatchResult(resolved, out_dir, [p.outcome for p in planned], 0.0)
+                run = _Run(result, planned, Path(params_dir), scheduler, jobs, start, store)
+                run.projects(force, only, progress, portfolio, warm)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -365,6 +425,7 @@ class _Run:
         only: Sequence[str] | None,
         progress: Callable[[Outcome, int, int], None] | None,
         portfolio: bool,
+        warm: _Warm,
     ) -> None:
         """Skip the unchanged projects, render the others, record them, make the portfolio."""
         out_dir = self.result.out_dir
@@ -384,29 +445,29 @@ class _Run:
                 todo.append(item)
         by_id = {p.outcome.project_id: p for p in todo}
         tasks = [p.task for p in todo if p.task]
-        with _DaskPool(self.scheduler) if self.scheduler else _LocalPool(self.jobs, len(tasks)) as pool:
-            stopped: tuple[str, str] = (FAILED, "no result came back for this project")
-            try:
-                for result in pool.results(tasks):
-                    item = by_id[result.project_id]
-                    with signals_deferred():  # a finished project is recorded whole, even on Ctrl-C
-                        _collect(item.outcome, result, out_dir)
-                    tracker.done(item.outcome)
-            except KeyboardInterrupt:
-                stopped = (CANCELLED, "batch interrupted")
-                raise
-            except BaseException as exc:
-                stopped = (CANCELLED, f"batch stopped by an error ({type(exc).__name__}: {exc})")
-                raise
-            finally:
-                _mark_unfinished([p.outcome for p in todo], *stopped)
-                sweep_staging(out_dir)
-                _carry_forward(self.result.outcomes, previous, only)
-                self.write_manifest()
-            self.store.sync_period(out_dir)
-            if portfolio:
-                trend = self.store.trend(before=self.result.period)
-                _portfolio(self.result, self.params_dir, pool, force, previous_portfolio, trend)
+        pool = warm.executor(tasks, {p.outcome.project_id: p.data for p in todo if p.data is not None})
+        stopped: tuple[str, str] = (FAILED, "no result came back for this project")
+        try:
+            for result in pool.results(tasks):
+                item = by_id[result.project_id]
+                with signals_deferred():  # a finished project is recorded whole, even on Ctrl-C
+                    _collect(item.outcome, result, out_dir)
+                tracker.done(item.outcome)
+        except KeyboardInterrupt:
+            stopped = (CANCELLED, "batch interrupted")
+            raise
+        except BaseException as exc:
+            stopped = (CANCELLED, f"batch stopped by an error ({type(exc).__name__}: {exc})")
+            raise
+        finally:
+            _mark_unfinished([p.outcome for p in todo], *stopped)
+            sweep_staging(out_dir)
+            _carry_forward(self.result.outcomes, previous, only)
+            self.write_manifest()
+        self.store.sync_period(out_dir)
+        if portfolio:
+            trend = self.store.trend(before=self.result.period)
+            _portfolio(self.result, self.params_dir, warm.portfolio_maker(), force, previous_portfolio, trend)
         self.result.seconds = time.perf_counter() - self.start
         self.write_manifest()
 
@@ -463,12 +524,122 @@ def _carry_forward(outcomes: list[Outcome], previous: dict[str, dict[str, Any]],
             outcomes.append(Outcome(**fields_))
 
 
+class _Warm:
+    """How this batch's projects run, started ahead of need so that kernels boot while the
+    batch plans and waits for its lock (and nothing is started that is not needed).
+
+    Local: two or more projects go to a :class:`_LocalPool` (one kernel per worker), one
+    project or only the portfolio pages to :class:`_InProcess` (this process and one
+    kernel, no worker). Dask: :class:`_DaskPool`; the portfolio is made here.
+    """
+
+    def __init__(self, jobs: int | None, scheduler: str | None, force: bool, expected: int) -> None:
+        self.jobs, self.scheduler = jobs or os.cpu_count() or 1, scheduler
+        self.force, self.expected = force, expected
+        """``force``: every selected project renders; at most ``expected`` of them."""
+        self.coming = 0
+        """Projects seen so far that will (most likely) render."""
+        self.kernel: WarmKernel | None = None
+        """This process's kernel (in-process work and the portfolio), once one was needed."""
+        self.pool: _LocalPool | None = None
+        self.dask: _DaskPool | None = None
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> _Warm:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: types.TracebackType | None
+    ) -> None:
+        try:
+            self._stack.__exit__(kind, exc, tb)
+        finally:
+            if self.kernel is not None:
+                self.kernel.discard()
+
+    def expect(self, n_tasks: int) -> None:
+        """``n_tasks`` projects will render: start the worker pool now if they need one."""
+        if self.scheduler is None and self.pool is None and min(self.jobs, n_tasks) >= 2:
+            self.pool = self._stack.enter_context(_LocalPool(self.jobs, n_tasks))
+
+    def will_render(self) -> None:
+        """Planning found a project that will (most likely) render: start what is needed now,
+        so it boots while planning goes on. With ``force``, or from the second such project,
+        the workers (each launches its kernel); for the first one, a kernel here (one
+        project renders here, see :class:`_InProcess`; with more, it makes the portfolio)."""
+        self.coming += 1
+        if self.scheduler is not None or self.pool is not None:
+            return
+        if self.force or self.coming >= 2:
+            self.expect(self.expected)
+        if self.pool is None and self.kernel is None:
+            self.kernel = WarmKernel()
+            self.kernel.start()
+
+    def executor(self, tasks: list[ProjectTask], data: dict[str, ProjectData]) -> _LocalPool | _InProcess | _DaskPool:
+        """Where ``tasks`` run (``data``: workbooks already read here, by project)."""
+        if self.scheduler is not None:
+            self.dask = self._stack.enter_context(_DaskPool(self.scheduler))
+            return self.dask
+        self.expect(len(tasks))
+        if self.pool is not None:
+            return self.pool
+        return _InProcess(self._kernel(), data)
+
+    def portfolio_maker(self) -> _LocalPool | _InProcess:
+        """Where the portfolio pages are made: with this process's kernel if it has one (or
+        there is no worker pool), else in a worker, whose kernel is warm."""
+        if self.pool is not None and self.kernel is None:
+            return self.pool
+        return _InProcess(self._kernel(), {})
+
+    def _kernel(self) -> WarmKernel:
+        if self.kernel is None:
+            self.kernel = WarmKernel()  # started when first used
+        return self.kernel
+
+
+class _InProcess:
+    """This process renders, with its own kernel: for one project, or only the portfolio
+    pages, a worker process would be one more process to start and warm up."""
+
+    def __init__(self, kernel: WarmKernel, data: dict[str, ProjectData]) -> None:
+        self.kernel, self.data = kernel, data
+
+    def results(self, tasks: list[ProjectTask]) -> Iterator[TaskResult]:
+        """Each task's result, one after the other."""
+        for task in tasks:
+            try:
+                yield render_task(task, self.kernel, self.data.get(task.project_id))
+            except Exception as exc:  # not the project's own failure (that is in the result)
+                self.kernel.discard()
+                yield TaskResult(task.project_id, False, {}, 0.0, f"{task.project_id}: rendering failed ({exc!r})")
+
+    def portfolio(self, out_dir: Path, params_dir: Path, history: Path | None = None) -> list[Path]:
+        """The portfolio pages, made here."""
+        from .portfolio import write_portfolio
+
+        return write_portfolio(out_dir, params_dir, self.kernel, history=history)
+
+
 class _LocalPool:
-    """Worker processes on this machine, each keeping a warm kernel between projects."""
+    """Worker processes on this machine, each keeping a warm kernel between projects.
+
+    The workers start at once, each launching its kernel, so they warm up while the batch
+    plans. They are forked, unless Typst already ran in this process (a library user's
+    session): its threads do not survive a fork, so the workers are then started from a
+    fresh interpreter ("forkserver"), where Typst runs in-process again.
+    """
 
     def __init__(self, jobs: int | None, n_tasks: int) -> None:
         workers = max(1, min(jobs or os.cpu_count() or 1, max(n_tasks, 1)))
-        self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(Owner.current(),))
+        method = "forkserver" if typst_ran_here() else None
+        context = multiprocessing.get_context(method)
+        self.pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(Owner.current(),)
+        )
+        for _ in range(workers):  # start the workers now (they launch their kernels)
+            self.pool.submit(os.getpid)
 
     def __enter__(self) -> _LocalPool:
         return self
@@ -499,7 +670,11 @@ def _result_of(future: Future[TaskResult], task: ProjectTask) -> TaskResult:
 
 
 class _DaskPool:
-    """A Dask distributed cluster: tasks carry their inputs and return their outputs."""
+    """A Dask distributed cluster: tasks carry their inputs and return their outputs.
+
+    Each worker thread keeps a warm kernel between tasks, like a local worker (see
+    :func:`_render_on_dask`); the batch shuts them down when it ends.
+    """
 
     def __init__(self, scheduler: str) -> None:
         try:
@@ -515,7 +690,11 @@ class _DaskPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.client.close()  # type: ignore[no-untyped-call]
+        try:
+            with contextlib.suppress(Exception):
+                self.client.run(_discard_dask_kernels)
+        finally:
+            self.client.close()  # type: ignore[no-untyped-call]
 
     def results(self, tasks: list[ProjectTask]) -> Iterator[TaskResult]:
         """Each task's result, as the tasks finish on the cluster."""
@@ -524,7 +703,7 @@ class _DaskPool:
         if not tasks:
             return
         keys = [f"pmoreports-{t.project_id}-{_digest(t.workbook)[:8]}" for t in tasks]
-        futures = self.client.map(render_task, tasks, key=keys, pure=False)
+        futures = self.client.map(_render_on_dask, tasks, key=keys, pure=False)
         by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
         for future in dask_completed(futures):  # type: ignore[no-untyped-call]
             try:
@@ -533,11 +712,27 @@ class _DaskPool:
                 task = by_key[future.key]
                 yield TaskResult(task.project_id, False, {}, 0.0, f"{task.project_id}: Dask task failed ({exc!r})")
 
-    def portfolio(self, out_dir: Path, params_dir: Path, history: Path | None = None) -> list[Path]:
-        """The portfolio pages, made here (they read the collected outputs)."""
-        from .portfolio import write_portfolio
 
-        return write_portfolio(out_dir, params_dir, history=history)
+_DASK_KERNELS: dict[int, WarmKernel] = {}
+"""On a Dask worker: one warm kernel per worker thread (tasks of one thread run one at a time)."""
+_DASK_LOCK = threading.Lock()
+
+
+def _render_on_dask(task: ProjectTask) -> TaskResult:
+    """A task on a Dask worker, with the warm kernel of the thread it runs in."""
+    with _DASK_LOCK:
+        kernel = _DASK_KERNELS.setdefault(threading.get_ident(), WarmKernel())
+    return render_task(task, kernel)
+
+
+def _discard_dask_kernels() -> int:
+    """On a Dask worker, when a batch ends: shut its kernels down; return how many there were."""
+    with _DASK_LOCK:
+        kernels = list(_DASK_KERNELS.values())
+        _DASK_KERNELS.clear()
+    for kernel in kernels:
+        kernel.discard()
+    return len(kernels)
 
 
 def _portfolio_in_worker(out_dir: Path, params_dir: Path, history: Path | None) -> list[Path]:
@@ -567,13 +762,15 @@ _STOPPING = False
 def _worker_init(parent: Owner) -> None:
     """Workers leave Ctrl-C to the main process, which stops them with SIGTERM: a busy
     worker then unwinds (temporary files removed, kernel shut down), an idle one exits.
-    A worker whose batch process (``parent``) dies gets SIGTERM too, so none outlives it."""
+    A worker whose batch process (``parent``) dies gets SIGTERM too, so none outlives it.
+    The worker's kernel is launched now, to boot while the batch plans."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     # Pool workers leave through os._exit (atexit never runs); multiprocessing's own
     # finalizers do run, so the warm kernel and its socket folder go with the worker.
     multiprocessing.util.Finalize(None, _KERNEL.discard, exitpriority=10)
     die_with_parent(parent)
+    _KERNEL.start()
 
 
 _STOP_GRACE = 5.0
@@ -681,7 +878,7 @@ def _write_manifest(
 def _portfolio(
     result: BatchResult,
     params_dir: Path,
-    pool: _LocalPool | _DaskPool,
+    pool: _LocalPool | _InProcess,
     force: bool,
     old: dict[str, Any],
     trend: TrendData,

@@ -9,8 +9,6 @@ import json
 import os
 from pathlib import Path
 
-import nbformat
-
 from .._files import atomic_write_bytes, atomic_write_text, staging_dir
 from ..paths import PORTFOLIO_NOTEBOOK, REPORT_CSS
 from ..report._format import NA, esc, html_table, rag_badge
@@ -33,7 +31,8 @@ PORTFOLIO_FILES = ("portfolio.ipynb", "portfolio.html", "portfolio.pdf", "index.
 def portfolio_inputs(period_dir: Path, params_dir: Path | None, history: str = "") -> str:
     """Fingerprint of everything the portfolio pages are made from (to skip them when
     unchanged): the projects' metrics and checks, the settings, ``history`` (a digest of
-    the earlier periods handed to it) and the periods the index links."""
+    the earlier periods handed to it) and the periods the index links; a project rendered
+    again or skipped as unchanged counts the same."""
     from .. import __version__
 
     manifest = json.loads((period_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -41,9 +40,11 @@ def portfolio_inputs(period_dir: Path, params_dir: Path | None, history: str = "
     lines = [__version__, PORTFOLIO_NOTEBOOK.read_text(encoding="utf-8"), repr(PortfolioSettings.load(params_dir))]
     lines += [history, " ".join(p.name for p in _periods(period_dir.parent))]
     for p in projects:
-        lines.append(json.dumps({k: p.get(k) for k in ("project_id", "status", "error", "name")}, sort_keys=True))
+        reported = p["status"] in ("ok", "skipped")  # a skipped project's report is as current as a new one
+        entry = {k: p.get(k) for k in ("project_id", "error", "name")} | {"status": "ok" if reported else p["status"]}
+        lines.append(json.dumps(entry, sort_keys=True))
         metrics = period_dir / p["project_id"] / "metrics.json"
-        reported = p["status"] in ("ok", "skipped") and metrics.is_file()
+        reported = reported and metrics.is_file()
         lines.append(metrics.read_text(encoding="utf-8") if reported else "")
         checks = metrics.with_name(CHECKS_FILE)
         lines.append(checks.read_text(encoding="utf-8") if reported and checks.is_file() else "")
@@ -91,13 +92,12 @@ def _run_notebook(
     with staging_dir(period_dir, "portfolio") as stage:
         executed = stage / names[0]
         try:
-            execute_notebook(PORTFOLIO_NOTEBOOK, executed, parameters, label="portfolio summary", kernel=kernel)
+            nb = execute_notebook(PORTFOLIO_NOTEBOOK, executed, parameters, label="portfolio summary", kernel=kernel)
         except Exception:
             if executed.is_file():
                 (period_dir / FAILED_DIR).mkdir(exist_ok=True)
                 os.replace(executed, period_dir / FAILED_DIR / names[0])
             raise
-        nb = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
         meta = {"Period": period_dir.name, "Currency": settings.currency}
         title = f"{settings.title}: {period_dir.name}"
         html = notebook_to_html(nb, title=title, meta=meta, page_size=settings.page_size)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import pickle
 import shutil
 import subprocess
 import time
@@ -26,12 +27,13 @@ import papermill as pm
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 from traitlets import CaselessStrEnum
 
 from .._files import atomic_write_bytes, atomic_write_text, owned_temp_dir, staged_output_dir, sweep_staging, sweep_temp
 from ..errors import ParamsError, ReportError
-from ..metrics.project import project_metrics, write_metrics
+from ..metrics.project import ProjectMetrics, project_metrics, write_metrics
 from ..paths import OUTPUT_DIR, PROJECT_NOTEBOOK
 from ..report.params import ProjectParams, load_params
 from ..report.render import html_to_pdf, notebook_to_html
@@ -49,6 +51,7 @@ __all__ = [
     "RunResult",
     "WarmKernel",
     "check_identity",
+    "check_project",
     "checks_json",
     "execute_notebook",
     "execute_report",
@@ -64,6 +67,19 @@ _FAST_IMPORTS = "import sys; sys.modules.setdefault('rfc3987_syntax', None)"
 """Report kernels skip the optional ``rfc3987_syntax`` plug-in of jsonschema (pulled in by
 jupyter-events): importing it compiles a grammar and costs ~1 s when Altair loads jsonschema.
 Reports never validate IRI formats, so nothing is lost."""
+_PREWARM = (
+    "__import__('pmoreports.report.project'); "
+    "__import__('pmoreports.report.charts_display', fromlist=['warm_up']).warm_up()"
+)
+"""What a pre-warmed kernel does while it starts, before any report is due: the report
+modules' imports (pandas, Altair) and vl-convert's start-up (see
+:func:`~pmoreports.report.charts_display.warm_up`). No name is left in the namespace."""
+_KERNEL_OPTIONS = ("--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0")
+"""Report kernels keep no input history (an SQLite file in the user's home, written for
+every cell) and no output cache (``Out``: it held every report's outputs, and clearing it
+ran a full garbage collection at each namespace reset)."""
+PRELOAD_FILE = "preload.pickle"
+"""Name of the file, in a kernel's private folder, that hands it a report's data and metrics."""
 
 
 class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
@@ -74,20 +90,23 @@ class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
     file) is named after this process (:func:`~pmoreports._files.owned_temp_dir`) and goes
     with the kernel: on shutdown, or when this process dies, the kernel's own watchdog
     (:func:`~pmoreports.pipeline.lifetime.guard_kernel`) removes it and exits.
+    ``prewarm=True``: the kernel imports the report modules and starts vl-convert as it
+    starts (:data:`_PREWARM`), so that work overlaps with whatever runs meanwhile.
     """
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, prewarm: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._socket_dir = str(owned_temp_dir("kernel"))
+        self._prewarm = prewarm
         self.ip = str(Path(self._socket_dir) / "kernel")
         self.connection_file = str(Path(self._socket_dir) / "connection.json")
 
     @property
-    def socket_dir(self) -> str:
-        """The private folder of the kernel's sockets and connection file."""
-        return self._socket_dir
+    def private_dir(self) -> Path:
+        """The kernel's private folder (mode 0700, removed with the kernel)."""
+        return Path(self._socket_dir)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
@@ -98,8 +117,8 @@ class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
         cmd: list[str] = super().format_kernel_cmd(extra_arguments)
         if any("ipykernel" in part for part in cmd):
             # our watchdog replaces ipykernel's parent poller (which exits without tidying)
-            guard = kernel_guard_code(self._socket_dir)
-            cmd += [f"--IPKernelApp.exec_lines={_FAST_IMPORTS}; {guard}", "--IPKernelApp.parent_handle=0"]
+            lines = [_FAST_IMPORTS, kernel_guard_code(self._socket_dir)] + ([_PREWARM] if self._prewarm else [])
+            cmd += [f"--IPKernelApp.exec_lines={'; '.join(lines)}", "--IPKernelApp.parent_handle=0", *_KERNEL_OPTIONS]
         return cmd
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
@@ -111,30 +130,36 @@ class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
 
 
 class WarmKernel:
-    """One kernel kept running across reports in a batch worker process.
+    """One kernel kept running across reports (a batch worker's), or for one report.
 
-    Saves the kernel start and the imports (about half of a report's time). Each
-    report starts with a ``%reset -f`` cell (tagged ``remove-cell``, not shown), and a
+    Saves the kernel start and the imports (about half of a report's time), and
+    :meth:`start` launches it early so that it boots while the caller does other work.
+    Each report starts with a ``%reset -f`` cell (tagged ``remove-cell``, not shown), and a
     kernel that saw a failure is discarded, so projects never see each other's state.
     """
 
     def __init__(self) -> None:
         self.km: IpcKernelManager | None = None
 
-    def get(self) -> IpcKernelManager:
-        """The running kernel, started (again) if needed."""
+    def start(self) -> None:
+        """Launch the kernel now (pre-warmed) without waiting for it to be ready."""
         if self.km is not None and not run_sync(self.km.is_alive)():
             self.discard()
         if self.km is None:
-            km = IpcKernelManager(kernel_name=KERNEL)
+            km = IpcKernelManager(kernel_name=KERNEL, prewarm=True)
             try:
                 run_sync(km.start_kernel)()
             except BaseException:  # stopped (or failed) mid-start: no kernel or folder may outlive it
                 with contextlib.suppress(Exception):
                     run_sync(km.shutdown_kernel)(now=True)
-                shutil.rmtree(km.socket_dir, ignore_errors=True)
+                shutil.rmtree(km.private_dir, ignore_errors=True)
                 raise
             self.km = km
+
+    def get(self) -> IpcKernelManager:
+        """The running kernel, started (again) if needed."""
+        self.start()
+        assert self.km is not None
         return self.km
 
     def discard(self) -> None:
@@ -145,13 +170,48 @@ class WarmKernel:
             self.km = None
 
 
-def _with_reset(notebook: Path, target: Path) -> Path:
-    """A copy of ``notebook`` whose first cell clears a reused kernel's namespace."""
-    nb = nbformat.read(notebook, as_version=4)  # type: ignore[no-untyped-call]
-    cell = nbformat.v4.new_code_cell("%reset -f", metadata={"tags": ["remove-cell"]})  # type: ignore[no-untyped-call]
+class _Engine(NBClientEngine):  # type: ignore[misc]
+    """papermill's nbclient engine, run with ``request_save_on_cell_execute=False``: the
+    notebook is kept in memory and written once at the end (papermill wrote and validated
+    the whole notebook before and after every cell: most of a warm report's time). When
+    the execution itself fails (dead kernel, cell timeout) the partial notebook is written
+    to ``partial_path`` before the error goes on. ``source_path``: the notebook file the
+    in-memory input was made from (recorded as papermill's ``input_path``)."""
+
+    @classmethod
+    def execute_notebook(cls, nb: nbformat.NotebookNode, kernel_name: str, **kwargs: Any) -> nbformat.NotebookNode:
+        partial = kwargs.pop("partial_path")
+        nb.metadata.papermill["input_path"] = kwargs.pop("source_path")  # not the in-memory copy
+        try:
+            done: nbformat.NotebookNode = super().execute_notebook(nb, kernel_name, **kwargs)
+            return done
+        except Exception:
+            with contextlib.suppress(Exception):  # nb holds the outputs so far (executed in place)
+                nbformat.write(nb, partial)  # type: ignore[no-untyped-call]
+            raise
+
+
+_ENGINE = "pmoreports"
+papermill_engines.register(_ENGINE, _Engine)
+
+
+def _prepared(notebook: Path, prelude: str) -> nbformat.NotebookNode:
+    """``notebook`` with a first cell (tagged ``remove-cell``) that clears a reused kernel's
+    namespace and runs ``prelude``."""
+    nb: nbformat.NotebookNode = nbformat.read(notebook, as_version=4)  # type: ignore[no-untyped-call]
+    source = "%reset -f" + (f"\n{prelude}" if prelude else "")
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]})  # type: ignore[no-untyped-call]
     nb.cells.insert(0, cell)
-    nbformat.write(nb, target)  # type: ignore[no-untyped-call]
-    return target
+    return nb
+
+
+def _preload_code(km: IpcKernelManager, params: dict[str, Any], data: ProjectData, metrics: ProjectMetrics) -> str:
+    """Hand the kernel the data and metrics computed here: pickled into its private folder,
+    taken by :func:`pmoreports.report.project.preload` (so the report does not read the
+    workbook and compute the metrics a second time)."""
+    path = km.private_dir / PRELOAD_FILE
+    path.write_bytes(pickle.dumps((params, data, metrics), protocol=pickle.HIGHEST_PROTOCOL))
+    return f"__import__('pmoreports.report.project', fromlist=['preload']).preload({str(path)!r})"
 
 
 @dataclass(frozen=True)
@@ -187,7 +247,9 @@ def run_project(
     Inputs are checked first; then the run holds the lock on ``output/<period>/``
     (:func:`~pmoreports.pipeline.locks.period_lock`: ``wait``, ``notify`` and ``command``
     are passed to it), tidies what killed runs left there, and renders. SIGTERM stops
-    it like Ctrl-C (``KeyboardInterrupt``), leaving last run's files untouched.
+    it like Ctrl-C (``KeyboardInterrupt``), leaving last run's files untouched. The kernel
+    is launched as soon as the inputs are checked, so it starts while this process waits
+    for the lock and computes the metrics.
 
     The report gets the project's earlier periods and its restatements from the reporting
     history (:mod:`~pmoreports.pipeline.history`: ``<output>/history.sqlite``, or the
@@ -199,32 +261,41 @@ def run_project(
     chosen = Path(notebook) if notebook else (params.notebook or PROJECT_NOTEBOOK)
     out = Path(output)
     resolved = check_identity(params, data)
-    with terminate_on_sigterm(), period_lock(out / resolved, wait=wait, notify=notify, command=command):
-        sweep_staging(out / resolved)
-        sweep_temp()
-        with History.open(out, history, notify=notify) as store:
-            store.sync(skip=resolved)
-            pid = data.info.project_id
-            rows = store.trend(before=resolved, projects=[pid], series=False).rows
-            past = compare_with_previous(store.previous_inputs(pid, resolved), data, rows)
-            result = execute_report(params, data, output=out, notebook=chosen, history=past)
-            store.record(out / resolved, [pid])
-        return result
+    kernel = WarmKernel()
+    try:
+        kernel.start()  # it boots while this process waits for the lock, computes the metrics, imports
+        with terminate_on_sigterm(), period_lock(out / resolved, wait=wait, notify=notify, command=command):
+            sweep_staging(out / resolved)
+            sweep_temp()
+            with History.open(out, history, notify=notify) as store:
+                store.sync(skip=resolved)
+                pid = data.info.project_id
+                rows = store.trend(before=resolved, projects=[pid], series=False).rows
+                past = compare_with_previous(store.previous_inputs(pid, resolved), data, rows)
+                result = execute_report(params, data, output=out, notebook=chosen, kernel=kernel, history=past)
+                store.record(out / resolved, [pid])
+            return result
+    finally:
+        kernel.discard()
 
 
 def check_identity(params: ProjectParams, data: ProjectData) -> str:
     """The period to report (``YYYY-MM``): the workbook's status month. Refuses a workbook
     of another project, or one whose status month is not ``params.period`` (stale)."""
-    info = data.info
-    status = f"{info.status_date:%Y-%m}"
-    if params.project_id and params.project_id != info.project_id:
+    return check_project(params, data.info.project_id, f"{data.info.status_date:%Y-%m}")
+
+
+def check_project(params: ProjectParams, project_id: str, status: str) -> str:
+    """:func:`check_identity` for a workbook known by its ``project_id`` and status month
+    ``status`` (``YYYY-MM``); returns ``status``."""
+    if params.project_id and params.project_id != project_id:
         raise ParamsError(
             f"{params.source}: project_id is {params.project_id} but {params.workbook.name} "
-            f"is project {info.project_id}; point 'workbook' at the right file"
+            f"is project {project_id}; point 'workbook' at the right file"
         )
     if params.period and params.period != status:
         raise ReportError(
-            f"{info.project_id}: the report is for {params.period} but {params.workbook.name} "
+            f"{project_id}: the report is for {params.period} but {params.workbook.name} "
             f"has status date {status}; ask the project manager for the {params.period} "
             "update (or run with --period " + status + ")"
         )
@@ -242,7 +313,9 @@ def execute_report(
 ) -> RunResult:
     """Execute the report notebook for already validated ``params`` and ``data``.
 
-    ``kernel``: a warm kernel to reuse (batch workers); default a fresh kernel.
+    ``kernel``: a warm kernel to reuse (batch workers); default a fresh kernel, launched
+    first so that it boots while the metrics are computed. The metrics are computed once,
+    here: the kernel gets them with the data (see :func:`_preload_code`).
     ``history``: the project's earlier reports and restatements, for the notebook's trend
     and "Changed since last report" sections (None: no history). Besides the report, the
     folder gets a copy of the workbook (``inputs.xlsx``) and ``checks.json`` (data-quality
@@ -251,29 +324,40 @@ def execute_report(
     start = time.perf_counter()
     period = check_identity(params, data)
     project = data.info.project_id
-    metrics = project_metrics(data, **params.metrics_options())
-    final = output / period / project
-    past = history or ProjectHistory(note="No reporting history was given to this report.")
-    injected = {"params": params.to_dict() | {"period": period}, "static": True, "history": past.to_dict()}
-    with staged_output_dir(final, keep_failed=output / period / FAILED_DIR / project) as stage:
-        executed = stage / EXECUTED_NOTEBOOK
-        execute_notebook(notebook, executed, injected, timeout=params.timeout, label=project, kernel=kernel)
-        nb = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
-        meta = {
-            "Project": f"{project} - {data.info.name}",
-            "Period": period,
-            "Manager": data.info.manager,
-            "Prepared by": params.author,
-        }
-        html = notebook_to_html(nb, title=f"{params.title}: {data.info.name}", meta=meta, page_size=params.page_size)
-        if "html" in params.formats:
-            atomic_write_text(stage / "report.html", html)
-        if "pdf" in params.formats:
-            atomic_write_bytes(stage / "report.pdf", html_to_pdf(html, page_size=params.page_size))
-        write_metrics(metrics, stage)
-        book = params.workbook.read_bytes()
-        atomic_write_bytes(stage / INPUTS_FILE, book)
-        atomic_write_text(stage / CHECKS_FILE, checks_json(data, past, period, book))
+    own = kernel is None
+    kernel = kernel or WarmKernel()
+    try:
+        kernel.start()
+        metrics = project_metrics(data, **params.metrics_options())
+        final = output / period / project
+        past = history or ProjectHistory(note="No reporting history was given to this report.")
+        run_params = params.to_dict() | {"period": period}
+        injected = {"params": run_params, "static": True, "history": past.to_dict()}
+        prelude = _preload_code(kernel.get(), run_params, data, metrics)
+        with staged_output_dir(final, keep_failed=output / period / FAILED_DIR / project) as stage:
+            executed = stage / EXECUTED_NOTEBOOK
+            nb = execute_notebook(
+                notebook, executed, injected, timeout=params.timeout, label=project, kernel=kernel, prelude=prelude
+            )
+            meta = {
+                "Project": f"{project} - {data.info.name}",
+                "Period": period,
+                "Manager": data.info.manager,
+                "Prepared by": params.author,
+            }
+            title = f"{params.title}: {data.info.name}"
+            html = notebook_to_html(nb, title=title, meta=meta, page_size=params.page_size)
+            if "html" in params.formats:
+                atomic_write_text(stage / "report.html", html)
+            if "pdf" in params.formats:
+                atomic_write_bytes(stage / "report.pdf", html_to_pdf(html, page_size=params.page_size))
+            write_metrics(metrics, stage)
+            book = params.workbook.read_bytes()
+            atomic_write_bytes(stage / INPUTS_FILE, book)
+            atomic_write_text(stage / CHECKS_FILE, checks_json(data, past, period, book))
+    finally:
+        if own:
+            kernel.discard()
     files = tuple(sorted(p for p in final.iterdir() if p.is_file()))
     return RunResult(project, period, final, files, time.perf_counter() - start)
 
@@ -314,46 +398,56 @@ def execute_notebook(
     timeout: int | None = None,
     label: str = "",
     kernel: WarmKernel | None = None,
-) -> None:
-    """Execute ``notebook`` with papermill into ``executed``, in a fresh kernel or a warm one.
+    prelude: str = "",
+) -> nbformat.NotebookNode:
+    """Execute ``notebook`` with papermill into ``executed`` (written once, at the end), in a
+    fresh kernel or a warm one; return the executed notebook.
 
+    A first hidden cell resets the namespace and runs ``prelude`` (one line of Python).
     Any failure becomes one readable :class:`ReportError` naming ``label``, the failing
-    cell and the exception; a warm kernel that saw a failure is discarded.
+    cell and the exception, with the partial notebook in ``executed``; a kernel that saw a
+    failure is discarded.
     """
-    if kernel is None:
-        _execute(notebook, executed, parameters, timeout, label, {"kernel_manager_class": IpcKernelManager})
-        return
-    source = _with_reset(notebook, executed.with_name(f".input-{executed.name}"))
+    own = kernel is None
+    kernel = kernel or WarmKernel()
     try:
-        _execute(source, executed, parameters, timeout, label, {"km": kernel.get()})
+        return _execute(notebook, _prepared(notebook, prelude), executed, parameters, timeout, label, kernel.get())
     except ReportError:
         kernel.discard()
         raise
     finally:
-        source.unlink(missing_ok=True)
+        if own:
+            kernel.discard()
 
 
 def _execute(
     notebook: Path,
+    nb: nbformat.NotebookNode,
     executed: Path,
     parameters: dict[str, Any],
     timeout: int | None,
     project: str,
-    where: dict[str, Any],
-) -> None:
-    """Run the notebook with papermill; turn any failure into one readable ReportError."""
+    km: IpcKernelManager,
+) -> nbformat.NotebookNode:
+    """Run ``nb`` (made from ``notebook``) with papermill; turn any failure into one readable
+    ReportError."""
     try:
-        pm.execute_notebook(
-            str(notebook),
+        done: nbformat.NotebookNode = pm.execute_notebook(
+            nb,
             str(executed),
             parameters=parameters,
+            engine_name=_ENGINE,
+            request_save_on_cell_execute=False,
             kernel_name=KERNEL,
             progress_bar=False,
             log_output=False,
             cwd=str(notebook.parent),
             execution_timeout=timeout,
-            **where,
+            km=km,
+            partial_path=str(executed),
+            source_path=str(notebook),
         )
+        return done
     except PapermillExecutionError as exc:
         index, source = _failing_cell(executed)
         raise ReportError(

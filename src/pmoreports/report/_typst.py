@@ -51,6 +51,7 @@ __all__ = [
     "compile_document",
     "document_from_html",
     "period_timestamp",
+    "typst_ran_here",
 ]
 
 FONTS_DIR = REPORT_TEMPLATE_DIR / "fonts"
@@ -590,6 +591,12 @@ def _compiler() -> typst.Compiler:
 _LOCK = threading.Lock()
 _typst_pid: int | None = None
 """The process that started Typst's runtime (its thread pool does not survive a fork)."""
+
+
+def typst_ran_here() -> bool:
+    """Whether Typst's runtime was started in this very process (a process forked from it
+    would have to lay out PDFs in a fresh subprocess: its threads do not survive a fork)."""
+    return _typst_pid == os.getpid()
 
 
 def compile_document(document: dict[str, Any], *, paper: str, created: dt.datetime) -> bytes:

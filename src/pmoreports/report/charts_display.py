@@ -26,7 +26,6 @@ from typing import Any
 
 import altair as alt
 import vl_convert as vlc
-from IPython.core.display import SVG
 from IPython.display import display
 
 __all__ = [
@@ -60,6 +59,8 @@ EMBED_OPTIONS: dict[str, Any] = {
 """How JupyterLab draws an interactive chart: SVG, and a menu without "Open in Vega Editor"
 (which would send the chart, project figures included, to an outside site); saving as
 SVG/PNG and viewing the spec stay (they are local)."""
+_SVG_TEXT = "<IPython.core.display.SVG object>"
+"""The plain-text form of a static chart output (what IPython's ``SVG`` display shows)."""
 _WARM_SPEC = {"data": {"values": [{"a": 1}]}, "mark": "point", "encoding": {"x": {"field": "a", "type": "ordinal"}}}
 
 
@@ -153,10 +154,39 @@ def show(chart: alt.TopLevelMixin, *, validate: bool = False) -> alt.TopLevelMix
     the chart so the cell shows it interactively. Use it as a cell's last expression.
     ``validate``: see :func:`svg_chart`."""
     if is_static():
-        display(SVG(data=svg_chart(chart, validate=validate)))  # type: ignore[no-untyped-call]
+        # the SVG as vl-convert made it: IPython's SVG(...) would parse and re-serialize it
+        # with minidom (the same text, at ~10 ms per chart)
+        display({"image/svg+xml": svg_chart(chart, validate=validate), "text/plain": _SVG_TEXT}, raw=True)  # type: ignore[no-untyped-call]
         return None
     return chart
 
 
+def _reuse_altair_converter() -> None:
+    """Altair 5 builds the table that maps a schema to its wrapper class (a JSON dump of
+    every one of its ~560 schemas) again on each ``from_dict`` call, i.e. for every
+    encoding channel of every chart: most of the time it takes to build a report's charts.
+    Build it once per set of wrapper classes (vega/altair#3547 proposes the same upstream);
+    charts are unchanged. Does nothing when Altair's internals are not as expected."""
+    from altair.utils import schemapi
+
+    base: Any = getattr(schemapi, "_FromDict", None)
+    if not isinstance(base, type) or getattr(base, "pmoreports_cached", False) or not hasattr(base, "hash_schema"):
+        return
+    tables: dict[tuple[type, ...], Any] = {}
+
+    class CachedFromDict(base):  # type: ignore[misc, valid-type]
+        pmoreports_cached = True
+
+        def __init__(self, wrapper_classes: Any, /) -> None:
+            key = tuple(wrapper_classes)
+            if key not in tables:
+                super().__init__(key)
+                tables[key] = getattr(self, "class_dict")  # noqa: B009 - set by the base class
+            self.class_dict = tables[key]
+
+    setattr(schemapi, "_FromDict", CachedFromDict)  # noqa: B010 - a private name of Altair
+
+
+_reuse_altair_converter()
 alt.renderers.register(_RENDERER, _static_renderer)
 _sync_renderer()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,7 @@ from .kpi_tiles import kpi_tiles_html
 from .params import ProjectParams, load_params, logo_image, params_from_dict
 from .wbs_view import MAX_TREE_ROWS, wbs_tree_chart, wbs_tree_html
 
-__all__ = ["KPI_KEYS", "ProjectReport"]
+__all__ = ["KPI_KEYS", "ProjectReport", "preload"]
 
 KPI_KEYS = (g.CPI, g.SPI_T, g.SPI, g.EAC, g.VAC, g.PCT_COMPLETE, g.PCT_SPENT, g.AC, g.BAC)
 """Metrics shown as KPI tiles, in order."""
@@ -75,6 +76,32 @@ _DIMENSIONS = (("cost", "Cost"), ("schedule", "Schedule"), ("forecast", "Forecas
 def _html(fragment: str) -> HTML:
     """A section: the fragment in a report; with the report's styles in a notebook."""
     return NotebookHTML(fragment)
+
+
+_preloaded: tuple[Any, ProjectData, ProjectMetrics] | None = None
+
+
+def preload(path: str | Path) -> None:
+    """Report runs: take the workbook data and metrics the pipeline already computed (a
+    pickle of ``(params mapping, ProjectData, ProjectMetrics)`` in the kernel's private
+    folder; the file is removed). The next :meth:`ProjectReport.load` with the same
+    ``params`` uses them instead of reading the workbook and computing the metrics again."""
+    global _preloaded
+    file = Path(path)
+    try:
+        _preloaded = pickle.loads(file.read_bytes())
+    except Exception:  # an unreadable hand-over only costs the recomputation
+        _preloaded = None
+    file.unlink(missing_ok=True)
+
+
+def _take_preloaded(params: Mapping[str, Any]) -> tuple[ProjectData, ProjectMetrics] | None:
+    """The preloaded data and metrics, once, if they were made for ``params``."""
+    global _preloaded
+    given, _preloaded = _preloaded, None
+    if given is None or given[0] != dict(params):
+        return None
+    return given[1], given[2]
 
 
 @dataclass
@@ -107,6 +134,8 @@ class ProjectReport:
             set_static(static)
         if params is not None:
             p = params_from_dict(params)
+            if (given := _take_preloaded(params)) is not None:
+                return cls(p, *given)
         elif params_file is not None:
             p = load_params(notebook_input(params_file))
         else:

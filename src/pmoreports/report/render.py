@@ -7,16 +7,25 @@ notebook should show free text coming from a workbook.
 Pipeline: ``notebook_to_html`` (nbconvert, template ``templates/report/pmo``,
 then :func:`sanitize_html`) -> ``html_to_pdf`` (the HTML's content laid out by
 Typst with the kit's fonts; see :mod:`pmoreports.report._typst`).
+
+As a command, ``python -m pmoreports.report.render REPORT.html REPORT.pdf [--page-size
+Letter]`` lays out one HTML file (the kit's own PDF route as a CLI, for hand-made chains
+and the benchmarks' baseline).
 """
 
 from __future__ import annotations
 
+import argparse
 import copy
 import datetime as dt
 import functools
+import html as html_lib
 import re
+import secrets
+import sys
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +39,7 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from traitlets.config import Config
 
 from .._files import atomic_write_bytes, atomic_write_text, staged_output_dir
+from ..errors import PmoError
 from ..paths import REPORT_TEMPLATE_DIR
 from ._format import text_html
 from ._typst import PAPERS, compile_document, document_from_html, period_timestamp
@@ -39,6 +49,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "html_to_pdf",
+    "main",
     "notebook_to_html",
     "sanitize_html",
     "staged_output_dir",
@@ -71,6 +82,21 @@ _CSS_EXPRESSION = re.compile(r"expression\s*\(", re.IGNORECASE)
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 _VEGALITE = re.compile(r"application/vnd\.vegalite\.v\d+\+json")
 _MARKUP_NODES = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
+_SVG_EDGE = re.compile(r"<(/?)svg(?=[\s/>])", re.IGNORECASE)
+_SVG_TOKEN = re.compile(
+    r"<(?P<close>/?)(?P<name>[A-Za-z][A-Za-z0-9-]*)"
+    r'(?P<attrs>(?:\s+[A-Za-z_:][-A-Za-z0-9_:.]*="[^"<>]*")*)\s*(?P<self>/?)>'
+    r"|(?P<text>[^<]+)"
+)
+_SVG_ATTR = re.compile(r'([A-Za-z_:][-A-Za-z0-9_:.]*)="([^"<>]*)"')
+_INERT_SVG_ELEMENTS = frozenset(
+    {
+        "svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text",
+        "tspan", "title", "desc", "defs", "clippath", "lineargradient", "radialgradient", "stop",
+    }
+)  # fmt: skip
+"""SVG elements that only draw (lower case): no script, link, foreign content, style sheet,
+animation, image or external reference. Charts use a few of them."""
 
 
 def _page_size(page_size: str) -> str:
@@ -211,8 +237,16 @@ def sanitize_html(document: str) -> str:
 
 
 def _sanitize(document: str) -> tuple[str, BeautifulSoup]:
-    """:func:`sanitize_html`, also returning the cleaned parse."""
+    """:func:`sanitize_html`, also returning the cleaned parse.
+
+    Inline SVGs made only of inert drawing elements (:func:`_inert_svg`: charts) are kept
+    as they are and skip the HTML parser (they are most of a report's bytes); in the parse
+    each is an empty ``<svg>`` placeholder. Any other SVG is parsed and cleaned like the
+    rest of the page.
+    """
     is_document = document.lstrip()[:15].lower() == "<!doctype html>"
+    nonce = secrets.token_hex(8)
+    document, kept = _lift_inert_svgs(document, nonce)
     soup = BeautifulSoup(document, "html.parser")
     stack: list[Tag] = [soup]  # one walk; never into a removed element
     while stack:
@@ -229,7 +263,78 @@ def _sanitize(document: str) -> tuple[str, BeautifulSoup]:
                 if node.name == "style":
                     node.string = _clean_css(node.get_text())
                 stack.append(node)
-    return ("<!DOCTYPE html>\n" if is_document else "") + str(soup), soup
+    html = str(soup)
+    if kept:  # only placeholders the parse kept as elements come back (one in a comment is gone)
+        html = re.sub(f'<svg data-pmo-kept="{nonce}-(\\d+)"></svg>', lambda m: kept[int(m.group(1))], html)
+    return ("<!DOCTYPE html>\n" if is_document else "") + html, soup
+
+
+def _lift_inert_svgs(document: str, nonce: str) -> tuple[str, list[str]]:
+    """Take every top-level ``<svg>...</svg>`` that :func:`_inert_svg` accepts out of
+    ``document``, leaving ``<svg data-pmo-kept="<nonce>-<n>"></svg>`` in its place."""
+    kept: list[str] = []
+    parts: list[str] = []
+    depth, start, last = 0, 0, 0
+    for m in _SVG_EDGE.finditer(document):
+        if not m.group(1):
+            if depth == 0:
+                start = m.start()
+            depth += 1
+        elif depth:
+            depth -= 1
+            end = document.find(">", m.end())
+            if depth == 0 and end >= 0 and _inert_svg(document[start : end + 1]):
+                parts += [document[last:start], f'<svg data-pmo-kept="{nonce}-{len(kept)}"></svg>']
+                kept.append(document[start : end + 1])
+                last = end + 1
+    return "".join([*parts, document[last:]]), kept
+
+
+def _inert_svg(svg: str) -> bool:
+    """Whether ``svg`` (``<svg ...>...</svg>``) is plain drawing that needs no cleaning:
+    only the elements of :data:`_INERT_SVG_ELEMENTS`, properly nested; attributes written
+    ``name="value"``, none an event handler or ``style``, URL attributes only
+    ``#fragment`` links, no ``url()`` but to a ``#fragment``, no backslash or CSS import;
+    text without markup (no comment, CDATA or processing instruction). Checked on a strict tokenization, so
+    a browser parses it into the same elements (none of them leaves SVG content)."""
+    stack: list[str] = []
+    pos = 0
+    for m in _SVG_TOKEN.finditer(svg):
+        if m.start() != pos:
+            return False
+        pos = m.end()
+        if m.group("text") is not None:
+            if not stack:
+                return False
+            continue
+        name = m.group("name").lower()
+        if name not in _INERT_SVG_ELEMENTS:
+            return False
+        if m.group("close"):
+            if m.group("attrs") or m.group("self") or not stack or stack.pop() != name:
+                return False
+            if not stack:
+                return pos == len(svg)
+            continue
+        if not _inert_attrs(m.group("attrs")):
+            return False
+        if not m.group("self"):
+            stack.append(name)
+        elif not stack:
+            return False
+    return False
+
+
+def _inert_attrs(attrs: str) -> bool:
+    for name, raw in _SVG_ATTR.findall(attrs):
+        name, value = name.lower(), html_lib.unescape(raw)
+        if name.startswith("on") or name == "style" or "\\" in value or _CSS_IMPORT.search(value):
+            return False
+        if name in _URL_ATTRS and not _URL_NOISE.sub("", value).startswith("#"):
+            return False
+        if any(not url.startswith("#") for _, url in _CSS_URL.findall(value)):
+            return False
+    return True
 
 
 def _clean_attrs(tag: Tag) -> None:
@@ -238,7 +343,7 @@ def _clean_attrs(tag: Tag) -> None:
         text = " ".join(value) if isinstance(value, list) else str(value)
         if name.startswith("on") or (name in _URL_ATTRS and not _safe_url(text, link=name.endswith("href"))):
             del tag.attrs[name]
-        elif name == "style":
+        elif name == "style" or "url(" in text.lower():  # e.g. SVG fill="url(https://...)"
             tag.attrs[name] = _clean_css(text)
 
 
@@ -265,3 +370,24 @@ def text_block(s: str | None) -> HTML:
     HTML all appear literally); see :func:`text_html`.
     """
     return HTML(text_html(s))  # type: ignore[no-untyped-call]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pmoreports.report.render IN.html OUT.pdf [--page-size A4|Letter]``:
+    exit 0, or 1 with one line on stderr."""
+    parser = argparse.ArgumentParser(prog="python -m pmoreports.report.render", description="HTML report -> PDF")
+    parser.add_argument("html", help="a report's HTML file (UTF-8)")
+    parser.add_argument("pdf", help="the PDF to write (replaced whole)")
+    parser.add_argument("--page-size", default="A4", choices=["A4", "Letter"])
+    args = parser.parse_args(argv)
+    try:
+        html = Path(args.html).read_text(encoding="utf-8")
+        atomic_write_bytes(args.pdf, html_to_pdf(html, page_size=args.page_size))
+    except (OSError, UnicodeDecodeError, ValueError, PmoError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
