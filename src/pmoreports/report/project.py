@@ -135,7 +135,7 @@ class ProjectReport:
         if params is not None:
             p = params_from_dict(params)
             if (given := _take_preloaded(params)) is not None:
-                return cls(p, *given)
+                return cls(p, *given, trends.ProjectHistory.from_dict(history))
         elif params_file is not None:
             p = load_params(notebook_input(params_file))
         else:
