@@ -57,7 +57,7 @@ import pandas as pd
 import pytest
 import python_calamine
 from conftest import REPO, TODAY
-from xlsx_helpers import cell_style, cell_xml, set_cell
+from xlsx_helpers import cell_style, cell_xml, english_date, set_cell
 
 from pmoreports.workbook.schema import SCHEMA, Field, Kind
 
@@ -324,22 +324,7 @@ def _number_text(rng: random.Random) -> str:
 def _date_text(rng: random.Random) -> str:
     day = dt.date(rng.randint(1985, 2210), rng.randint(1, 12), rng.choice([1, 1, 12, 28]))
     form = rng.choice(["%Y-%m", "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%b %Y", "%B %Y", "%m/%Y", "%b-%y"])
-    names = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ]
-    form = form.replace("%B", names[day.month - 1]).replace("%b", names[day.month - 1][:3])
-    return day.strftime(form)
+    return english_date(day, form)
 
 
 WORDS = [

@@ -14,7 +14,7 @@ import pytest
 from conftest import REPO, require_program
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from xlsx_helpers import mutate
+from xlsx_helpers import english_date, mutate
 
 from pmoreports import ProjectData, read_workbook, write_project_workbook
 from pmoreports.errors import PmoError
@@ -217,7 +217,7 @@ def test_any_text_is_read_or_refused_never_crashes(text: str, kind: Kind) -> Non
 )
 @settings(max_examples=400, deadline=None)
 def test_date_text_is_read_exactly_or_refused_as_ambiguous(day: dt.date, form: str) -> None:
-    text = _english(day, form)
+    text = english_date(day, form)
     try:
         reading = parse_cell(Field("d", "D", Kind.DATE), text)
     except CellProblem as p:
@@ -232,7 +232,7 @@ def test_date_text_is_read_exactly_or_refused_as_ambiguous(day: dt.date, form: s
 )
 @settings(max_examples=200, deadline=None)
 def test_month_header_text_forms_with_one_reading(day: dt.date, form: str) -> None:
-    assert parse_month_header(_english(day, form)).value.replace(day=1) == day.replace(day=1)
+    assert parse_month_header(english_date(day, form)).value.replace(day=1) == day.replace(day=1)
 
 
 @given(month=st.integers(1, 12), year=st.integers(1990, 2200), as_yyyymm=st.booleans())
@@ -243,26 +243,6 @@ def test_a_number_is_never_taken_for_a_month(month: int, year: int, as_yyyymm: b
     with pytest.raises(CellProblem) as info:
         parse_month_header(number)
     assert f"type {year}-{month:02d}-01" in info.value.message
-
-
-def _english(day: dt.date, form: str) -> str:
-    """``day`` formatted with English month names whatever the machine's locale."""
-    names = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ]
-    form = form.replace("%B", names[day.month - 1]).replace("%b", names[day.month - 1][:3])
-    return day.strftime(form)
 
 
 # -- the reader on real workbooks ---------------------------------------------------------------

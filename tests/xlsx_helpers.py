@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import zipfile
@@ -142,3 +143,26 @@ def set_cell(xml: bytes, ref: str, new: bytes) -> bytes:
             at = row.end() + m.start()
             return xml[:at] + new + xml[at:]
     return xml[:end] + new + xml[end:]
+
+
+ENGLISH_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def english_date(day: dt.date, form: str) -> str:
+    """``day`` formatted with ``form`` (strftime) with English month names (``%B``, ``%b``),
+    whatever the machine's locale."""
+    name = ENGLISH_MONTHS[day.month - 1]
+    return day.strftime(form.replace("%B", name).replace("%b", name[:3]))

@@ -43,6 +43,7 @@ from bs4.element import NavigableString
 
 from ..errors import ReportError
 from ..paths import REPORT_TEMPLATE_DIR
+from ._svg import lift_svgs
 
 __all__ = [
     "FONTS_DIR",
@@ -117,7 +118,6 @@ _DATA_URI = re.compile(r"data:(image/[\w.+-]+)(;base64)?,(.*)", re.IGNORECASE | 
 _BITMAP_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
 _PX = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(px)?\s*")
 _PERIOD = re.compile(r"(\d{4})-(\d{2})")
-_SVG_TAG = re.compile(r"<(/?)svg\b", re.IGNORECASE)
 _SVG_CASE = re.compile(r"<[^>]*>")  # a whole tag: serialized HTML escapes ">" in values
 _ATTR = re.compile(r"""\s([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _SVG_NAME = re.compile(r"(?<=[<\s/])[a-z]+(?=[\s=/>])")
@@ -178,24 +178,8 @@ def document_from_html(html: str, soup: BeautifulSoup | None = None) -> dict[str
 def _lift_svgs(html: str) -> tuple[str, list[str]]:
     """Take every top-level ``<svg>...</svg>`` out of ``html`` (they are most of a report's
     bytes and need no HTML parsing), leaving ``<svg data-pmo-svg="N"></svg>`` in its place."""
-    svgs: list[str] = []
-    parts: list[str] = []
-    depth, start, last = 0, 0, 0
-    for m in _SVG_TAG.finditer(html):
-        if not m.group(1):
-            if depth == 0:
-                start = m.start()
-            depth += 1
-        elif depth:
-            depth -= 1
-            if depth == 0:
-                end = html.index(">", m.end()) + 1
-                parts += [html[last:start], f'<svg data-pmo-svg="{len(svgs)}"></svg>']
-                svgs.append(_SVG_CASE.sub(_svg_case, html[start:end]))
-                last = end
-    if not svgs:
-        return html, svgs
-    return "".join([*parts, html[last:]]), svgs
+    lifted, svgs = lift_svgs(html, lambda n: f'<svg data-pmo-svg="{n}"></svg>')
+    return lifted, [_SVG_CASE.sub(_svg_case, svg) for svg in svgs]
 
 
 def _svg_case(m: re.Match[str]) -> str:

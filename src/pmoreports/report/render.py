@@ -42,6 +42,7 @@ from .._files import atomic_write_bytes, atomic_write_text, staged_output_dir
 from ..errors import PmoError
 from ..paths import REPORT_TEMPLATE_DIR
 from ._format import text_html
+from ._svg import lift_svgs
 from ._typst import PAPERS, compile_document, document_from_html, period_timestamp
 
 __all__ = [
@@ -82,7 +83,6 @@ _CSS_EXPRESSION = re.compile(r"expression\s*\(", re.IGNORECASE)
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 _VEGALITE = re.compile(r"application/vnd\.vegalite\.v\d+\+json")
 _MARKUP_NODES = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
-_SVG_EDGE = re.compile(r"<(/?)svg(?=[\s/>])", re.IGNORECASE)
 _SVG_TOKEN = re.compile(
     r"<(?P<close>/?)(?P<name>[A-Za-z][A-Za-z0-9-]*)"
     r'(?P<attrs>(?:\s+[A-Za-z_:][-A-Za-z0-9_:.]*="[^"<>]*")*)\s*(?P<self>/?)>'
@@ -272,22 +272,7 @@ def _sanitize(document: str) -> tuple[str, BeautifulSoup]:
 def _lift_inert_svgs(document: str, nonce: str) -> tuple[str, list[str]]:
     """Take every top-level ``<svg>...</svg>`` that :func:`_inert_svg` accepts out of
     ``document``, leaving ``<svg data-pmo-kept="<nonce>-<n>"></svg>`` in its place."""
-    kept: list[str] = []
-    parts: list[str] = []
-    depth, start, last = 0, 0, 0
-    for m in _SVG_EDGE.finditer(document):
-        if not m.group(1):
-            if depth == 0:
-                start = m.start()
-            depth += 1
-        elif depth:
-            depth -= 1
-            end = document.find(">", m.end())
-            if depth == 0 and end >= 0 and _inert_svg(document[start : end + 1]):
-                parts += [document[last:start], f'<svg data-pmo-kept="{nonce}-{len(kept)}"></svg>']
-                kept.append(document[start : end + 1])
-                last = end + 1
-    return "".join([*parts, document[last:]]), kept
+    return lift_svgs(document, lambda n: f'<svg data-pmo-kept="{nonce}-{n}"></svg>', _inert_svg)
 
 
 def _inert_svg(svg: str) -> bool:
