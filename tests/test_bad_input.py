@@ -521,7 +521,7 @@ CASES = [
         "status month with nothing entered",
         edit(_empty_status_month),
         0,
-        ("major    Project!B12", "no actual cost and no progress entered for the status month Oct 2026"),
+        ("major    Project!B12", "no actual cost and progress entered for the status month Oct 2026"),
     ),
     # -- sheet names, row keys
     Case(

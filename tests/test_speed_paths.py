@@ -153,7 +153,7 @@ def test_processes_started_by_full_incremental_and_idle_runs(kit: Path, probe: P
     full = batch(kit, probe, "--jobs", "2", "--force")
     assert len(of(full, "fork")) == 2
     assert len(kernels(full)) == 2
-    assert not [e for e in full if e["event"] == "start" and "_typst" in " ".join(e["argv"])]
+    assert not [e for e in full if e["event"] == "start" and "pmoreports.report._typst" in e["argv"]]
 
     book = kit / "examples" / "delta.xlsx"
     mutate(book, book, lambda wb: wb["Project"].__setitem__("B18", "Handed over to operations."))
@@ -204,21 +204,33 @@ def probed(probe: Probe, monkeypatch: pytest.MonkeyPatch) -> Iterator[Probe]:
     yield probe
 
 
-def test_workers_after_typst_ran_here_lay_out_in_process(kit: Path, probed: Probe) -> None:
+def test_workers_after_typst_ran_here_lay_out_in_process(kit: Path, probe: Probe) -> None:
     """Typst's threads do not survive a fork: in a process that already made a PDF, the
     batch starts its workers from a fresh interpreter (forkserver), so they lay PDFs out
-    themselves instead of starting a layout subprocess for each."""
-    from pmoreports.report._typst import typst_ran_here
-    from pmoreports.report.render import html_to_pdf
-
-    html_to_pdf("<!DOCTYPE html><html><head><title>t</title></head><body><p>x</p></body></html>")
-    assert typst_ran_here()
-    result = run_batch(kit / "params", output=kit / "out", jobs=2, force=True, portfolio=False)
-    assert [o.status for o in result.outcomes] == ["ok"] * 3
-    events = probed.events()
-    layouts = [e for e in events if e["event"] == "start" and "_typst" in " ".join(e["argv"])]
+    themselves instead of starting a layout subprocess for each. (Run in a fresh process:
+    multiprocessing keeps one forkserver per process, and one started earlier in this test
+    session would not carry the probe.)"""
+    script = [sys.executable, "-c", _TYPST_THEN_BATCH, str(kit / "params"), str(kit / "out")]
+    proc = subprocess.run(script, capture_output=True, text=True, timeout=600, env=probe.env())
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["typst_ran"] and out["statuses"] == ["ok"] * 3
+    events = [e for e in probe.events() if e["pid"] != out["pid"]]  # the script names _typst itself
+    layouts = [e for e in events if e["event"] == "start" and "pmoreports.report._typst" in e["argv"]]
     assert layouts == []
     assert len(kernels(events)) == 2
+
+
+_TYPST_THEN_BATCH = """
+import json, os, sys
+from pmoreports.pipeline.batch import run_batch
+from pmoreports.report._typst import typst_ran_here
+from pmoreports.report.render import html_to_pdf
+html_to_pdf("<!DOCTYPE html><html><head><title>t</title></head><body><p>x</p></body></html>")
+ran = typst_ran_here()
+result = run_batch(sys.argv[1], output=sys.argv[2], jobs=2, force=True, portfolio=False)
+print(json.dumps({"pid": os.getpid(), "typst_ran": ran, "statuses": [o.status for o in result.outcomes]}))
+"""
 
 
 def test_dask_workers_keep_a_warm_kernel(kit: Path, probed: Probe) -> None:
