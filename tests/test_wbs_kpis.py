@@ -260,7 +260,8 @@ def test_charlie_kpis_reach_tiles_json_csv_portfolio_and_excel(tmp_path: Path) -
     }
     (period / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     portfolio = PortfolioReport.load(period, settings={"currency": data.info.currency})
-    assert "Margin at EAC" in portfolio.rag_table().data and "3.8 / 5" in portfolio.rag_table().data
+    assert "Margin at EAC" in portfolio.kpi_table().data and "3.8 / 5" in portfolio.kpi_table().data
+    assert "Margin" not in portfolio.rag_table().data  # its own table: the RAG table stays one page wide
     programmes, total = portfolio.rollups()
     xlsx = write_portfolio_workbook(tmp_path / "p.xlsx", portfolio.table(), programmes, total, "GBP")
     ws = openpyxl.load_workbook(xlsx)["Projects"]
@@ -282,6 +283,7 @@ def test_portfolio_without_kpis_has_no_kpi_columns(tmp_path: Path) -> None:
     (period / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     portfolio = PortfolioReport.load(period, settings={"currency": data.info.currency})
     assert "Margin" not in portfolio.rag_table().data
+    assert "No project gives" in portfolio.kpi_table().data
     xlsx = write_portfolio_workbook(tmp_path / "p.xlsx", portfolio.table(), pd.DataFrame(), pd.DataFrame(), "EUR")
     assert "Contract value" not in [c.value for c in openpyxl.load_workbook(xlsx)["Projects"][1]]
 

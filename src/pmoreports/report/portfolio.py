@@ -411,9 +411,19 @@ class PortfolioReport:
             (f"BAC ({self.settings.currency})", f"{g.BAC}_rc", fmt_money),
             (f"EAC ({self.settings.currency})", f"{g.EAC}_rc", fmt_money),
             ("VAC %", g.VAC_PCT, fmt_pct),
-            *rag_kpi_columns(t),
         ]
         return _html(_sortable_table(t, cols))
+
+    def kpi_table(self) -> HTML:
+        """The PMO's KPIs beyond earned value (margin, satisfaction) of the projects that give
+        them, in a table of their own (the RAG table stays one page wide)."""
+        t = self.table()
+        kpis = rag_kpi_columns(t) if not t.empty else []
+        if not kpis:
+            return _html('<p class="pmo-note">No project gives a contract value or satisfaction scores.</p>')
+        given = t[t[[column.removesuffix("_text") for _, column, _ in kpis]].notna().any(axis=1)]
+        cols: list[tuple[str, str, Any]] = [("Project", C.PROJECT, esc), ("Name", "name", esc), *kpis]
+        return _html(_sortable_table(given, cols))
 
     def quadrant(self) -> charts.AnyChart:
         """CPI vs SPI(t), bubble size = BAC in the reporting currency."""
