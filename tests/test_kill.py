@@ -176,11 +176,15 @@ def test_sigkill_of_a_batch_mid_projects_leaves_nothing_running(kit: Path) -> No
     batch.kill()
     assert batch.survivors() == {}, "processes of the killed batch are still running"
     assert _kernels(batch.seen) >= 1 and len(batch.seen) >= 3  # batch, >= 2 workers, kernels
-    assert batch.temp_folders() == []
+    # A kernel killed while still booting (before its guard runs) cannot remove its socket
+    # folder; the folder carries its dead owner's name and the next run sweeps it.
+    leftover = batch.temp_folders()
+    assert all(p.name.startswith("pmoreports-kernel-") for p in leftover), leftover
     # projects that finished before the kill have complete new reports; the rest is untouched
     _assert_whole(period, before, changed_ok={"ALPHA", "BRAVO", "CHARLIE"})
     _next_batch(kit)
     _no_leftovers(period)
+    assert [p for p in leftover if p.exists()] == []
 
 
 def test_sigkill_of_a_batch_making_the_portfolio_writes_no_portfolio_file(kit: Path) -> None:
