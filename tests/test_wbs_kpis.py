@@ -262,6 +262,11 @@ def test_charlie_kpis_reach_tiles_json_csv_portfolio_and_excel(tmp_path: Path) -
     portfolio = PortfolioReport.load(period, settings={"currency": data.info.currency})
     assert "Margin at EAC" in portfolio.kpi_table().data and "3.8 / 5" in portfolio.kpi_table().data
     assert "Margin" not in portfolio.rag_table().data  # its own table: the RAG table stays one page wide
+    # two sortable tables on one page: each sizes only its own columns and sorts only its own rows
+    rag_html, kpi_html = portfolio.rag_table().data, portfolio.kpi_table().data
+    assert ".pmo-sort-table { display: grid;" in rag_html and ".pmo-sort-kpi-table { display: grid;" in kpi_html
+    assert ".pmo-sortable-table { display: grid;" not in rag_html + kpi_html
+    assert 'id="pmo-sort-0a"' in rag_html and 'id="pmo-sort-kpi-0a"' in kpi_html
     programmes, total = portfolio.rollups()
     xlsx = write_portfolio_workbook(tmp_path / "p.xlsx", portfolio.table(), programmes, total, "GBP")
     ws = openpyxl.load_workbook(xlsx)["Projects"]

@@ -423,7 +423,7 @@ class PortfolioReport:
             return _html('<p class="pmo-note">No project gives a contract value or satisfaction scores.</p>')
         given = t[t[[column.removesuffix("_text") for _, column, _ in kpis]].notna().any(axis=1)]
         cols: list[tuple[str, str, Any]] = [("Project", C.PROJECT, esc), ("Name", "name", esc), *kpis]
-        return _html(_sortable_table(given, cols))
+        return _html(_sortable_table(given, cols, uid="pmo-sort-kpi"))
 
     def quadrant(self) -> charts.AnyChart:
         """CPI vs SPI(t), bubble size = BAC in the reporting currency."""
@@ -789,7 +789,7 @@ def _metrics_of(folder: Path, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _sortable_table(t: pd.DataFrame, cols: Sequence[tuple[str, str, Any]]) -> str:
+def _sortable_table(t: pd.DataFrame, cols: Sequence[tuple[str, str, Any]], uid: str = "pmo-sort") -> str:
     """A table whose rows a reader can re-order by any column with radio buttons and
     CSS ``order`` (no JavaScript). Rows keep the given order by default and in print.
 
@@ -797,14 +797,14 @@ def _sortable_table(t: pd.DataFrame, cols: Sequence[tuple[str, str, Any]]) -> st
     and badge columns are as wide as their widest value, so a figure never wraps inside
     itself (``4,416,368``); names wrap; a window too narrow for the table scrolls it
     sideways. Browsers without ``subgrid`` show the plain table (sorting needs it). In
-    print, a plain table whose figures do not wrap either."""
-    uid = "pmo-sort"
+    print, a plain table whose figures do not wrap either. ``uid`` names this table's
+    controls and column tracks: each sortable table of a page needs its own."""
     ranks = {key: _rank(t[key]) for _, key, _ in cols}
     inputs, rules, heads = [], [], []
     for i, (label, _key, fmt) in enumerate(cols):
         for d, sign in (("a", ""), ("d", "-1 * ")):
             inputs.append(f'<input type="radio" name="{uid}" id="{uid}-{i}{d}" class="pmo-sort-input">')
-            rules.append(f"#{uid}-{i}{d}:checked ~ .pmo-sortable-table tbody tr {{ order: calc({sign}var(--r{i})); }}")
+            rules.append(f"#{uid}-{i}{d}:checked ~ .{uid}-table tbody tr {{ order: calc({sign}var(--r{i})); }}")
         css_class = ' class="pmo-num"' if _is_figure(fmt) else ""
         heads.append(
             f'<th{css_class}>{esc(label)} <label for="{uid}-{i}a" title="sort ascending">&#9650;</label>'
@@ -824,7 +824,7 @@ def _sortable_table(t: pd.DataFrame, cols: Sequence[tuple[str, str, Any]]) -> st
         rows.append(f'<tr style="{style}">{cells}</tr>')
     widths = " ".join(_track(key, fmt) for _, key, fmt in cols)
     screen = (  # re-orderable rows need grid layout: screen only; print keeps a plain table
-        f".pmo-sortable-table {{ display: grid; grid-template-columns: {widths}; }}"
+        f".{uid}-table {{ display: grid; grid-template-columns: {widths}; }}"
         ".pmo-sortable-table colgroup { display: none; }"
         ".pmo-sortable-table thead, .pmo-sortable-table tbody { display: contents; }"
         ".pmo-sortable-table tr { display: grid; grid-template-columns: subgrid; grid-column: 1 / -1; }"
@@ -844,7 +844,7 @@ def _sortable_table(t: pd.DataFrame, cols: Sequence[tuple[str, str, Any]]) -> st
     )
     return (
         f'<div class="pmo-sortable"><style>{css}</style>{"".join(inputs)}'
-        f'<table class="pmo-sortable-table">{_colgroup(cols)}<thead><tr>{"".join(heads)}</tr></thead>'
+        f'<table class="pmo-sortable-table {uid}-table">{_colgroup(cols)}<thead><tr>{"".join(heads)}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
