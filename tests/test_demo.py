@@ -55,3 +55,15 @@ def test_portfolio_variety(demo_dir: Path) -> None:
     echo = data["ECHO"]  # early stage
     assert echo.progress[echo.progress[C.MONTH] == pd.Timestamp(DEMO_PERIOD)][C.VALUE].mean() < 0.15
     assert [k for k, d in data.items() if d.warnings] == ["FOXTROT"]
+
+
+def test_committed_history_matches_the_generator(tmp_path: Path) -> None:
+    """The earlier periods under examples/history/ are what `pmoreports demo --out .` writes
+    (a schema change must regenerate them too, or `make demo` fails on them)."""
+    from pmoreports.workbook.demo import HISTORY_DIR, write_demo_history
+
+    written = [p for p in write_demo_history(tmp_path / "examples", tmp_path / "params") if p.suffix == ".xlsx"]
+    committed = sorted(p.relative_to(REPO / "examples") for p in (REPO / "examples" / HISTORY_DIR).rglob("*.xlsx"))
+    assert committed == sorted(p.relative_to(tmp_path / "examples") for p in written)
+    for name in committed:
+        assert_same_data(read_workbook(REPO / "examples" / name), read_workbook(tmp_path / "examples" / name))
