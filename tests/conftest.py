@@ -7,6 +7,8 @@ after the demo period, so no test depends on the machine's clock.
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,18 @@ def require_program(name: str) -> str:
     if os.environ.get("PMOREPORTS_REQUIRE_SYSTEM") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def make_kit(demo_dir: Path, root: Path, projects: Sequence[str] | None = None) -> Path:
+    """A kit folder at ``root``: ``examples/`` and ``params/`` with the demo projects
+    ``projects`` (ids, any case; None: all of them) and the kit's shared ``_defaults.yaml``
+    and ``_portfolio.yaml``. Returns ``root``."""
+    for sub in ("examples", "params"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    chosen = [p.stem for p in sorted((demo_dir / "examples").glob("*.xlsx"))] if projects is None else projects
+    for pid in (p.lower() for p in chosen):
+        shutil.copy(demo_dir / "examples" / f"{pid}.xlsx", root / "examples")
+        shutil.copy(demo_dir / "params" / f"{pid}.yaml", root / "params")
+    for name in ("_defaults.yaml", "_portfolio.yaml"):
+        shutil.copy(REPO / "params" / name, root / "params")
+    return root

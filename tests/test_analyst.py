@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 import yaml
 from browser import open_page, requires_chromium
-from conftest import REPO
+from conftest import REPO, make_kit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -53,11 +53,7 @@ SEVERITY = {"red": 0, "amber": 1, "grey": 2, "green": 3}
 @pytest.fixture(scope="module")
 def kit(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Path:
     """``examples/`` and ``params/`` of the demo, with the kit's ``_defaults`` and ``_portfolio``."""
-    root = tmp_path_factory.mktemp("analyst-kit")
-    shutil.copytree(demo_dir / "examples", root / "examples")
-    shutil.copytree(demo_dir / "params", root / "params")
-    for name in ("_defaults.yaml", "_portfolio.yaml"):
-        shutil.copyfile(REPO / "params" / name, root / "params" / name)
+    root = make_kit(demo_dir, tmp_path_factory.mktemp("analyst-kit"))
     return root
 
 

@@ -19,7 +19,7 @@ import nbformat
 import openpyxl
 import pytest
 from browser import open_page, requires_chromium
-from conftest import REPO
+from conftest import REPO, make_kit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nbclient import NotebookClient
@@ -62,13 +62,7 @@ def _notebook(root: Path, name: str, source: str) -> str:
 def portfolio_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """3 demo projects, 4 failing ones, and one whose name is a formula, in one params folder."""
     root = tmp_path_factory.mktemp("batch")
-    (root / "examples").mkdir()
-    (root / "params").mkdir()
-    for pid in DEMO:
-        shutil.copy(demo_dir / "examples" / f"{pid.lower()}.xlsx", root / "examples")
-        shutil.copy(demo_dir / "params" / f"{pid.lower()}.yaml", root / "params")
-    for name in ("_defaults.yaml", "_portfolio.yaml"):
-        shutil.copy(REPO / "params" / name, root / "params")
+    make_kit(demo_dir, root, DEMO)
     alpha = demo_dir / "examples" / "alpha.xlsx"
     _project(root, alpha, "BROKEN", "Broken workbook", Budget_C3=-1)
     raiser = _notebook(root, "raiser.ipynb", 'raise RuntimeError("boom from the test")')

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import make_kit
 
 from pmoreports._files import Owner
 
@@ -138,13 +137,7 @@ def _no_leftovers(period: Path) -> None:
 def kit(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three demo projects and last run's outputs for them (HTML reports, portfolio)."""
     root = tmp_path_factory.mktemp("kill")
-    (root / "examples").mkdir()
-    (root / "params").mkdir()
-    for pid in ("alpha", "bravo", "charlie"):
-        shutil.copy(demo_dir / "examples" / f"{pid}.xlsx", root / "examples")
-        shutil.copy(demo_dir / "params" / f"{pid}.yaml", root / "params")
-    for name in ("_defaults.yaml", "_portfolio.yaml"):
-        shutil.copy(REPO / "params" / name, root / "params")
+    make_kit(demo_dir, root, ("alpha", "bravo", "charlie"))
     done = subprocess.run(
         [sys.executable, "-m", "pmoreports", "batch", "params", "--jobs", "2", "--format", "html", "--output", "out"],
         cwd=root,

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from browser import CHROMIUM
-from conftest import REPO, require_program
+from conftest import REPO, make_kit, require_program
 from lab import Lab, LabServer, jupyter_lab, open_lab
 
 pytestmark = pytest.mark.lab  # about 2 minutes; alone: `pytest -m lab`
@@ -46,11 +46,7 @@ _BAR_ROWS = f"""() => {{
 @pytest.fixture(scope="module")
 def kit(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Path:
     """The folder JupyterLab serves: ``notebooks/`` (copies), ``params/`` and ``examples/``."""
-    root = tmp_path_factory.mktemp("lab-kit")
-    shutil.copytree(demo_dir / "examples", root / "examples")
-    shutil.copytree(demo_dir / "params", root / "params")
-    for name in ("_defaults.yaml", "_portfolio.yaml"):
-        shutil.copyfile(REPO / "params" / name, root / "params" / name)
+    root = make_kit(demo_dir, tmp_path_factory.mktemp("lab-kit"))
     (root / "notebooks").mkdir()
     for name in NOTEBOOKS:
         shutil.copyfile(REPO / "notebooks" / name, root / "notebooks" / name)

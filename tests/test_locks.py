@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import make_kit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,13 +127,7 @@ def test_no_lost_update_between_processes(schedule: list[list[float]]) -> None:
 def kit(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """ALPHA and BRAVO of the demo portfolio, with the shared defaults."""
     root = tmp_path_factory.mktemp("locks")
-    (root / "examples").mkdir()
-    (root / "params").mkdir()
-    for pid in ("alpha", "bravo"):
-        shutil.copy(demo_dir / "examples" / f"{pid}.xlsx", root / "examples")
-        shutil.copy(demo_dir / "params" / f"{pid}.yaml", root / "params")
-    for name in ("_defaults.yaml", "_portfolio.yaml"):
-        shutil.copy(REPO / "params" / name, root / "params")
+    make_kit(demo_dir, root, ("alpha", "bravo"))
     return root
 
 

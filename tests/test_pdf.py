@@ -15,7 +15,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from typing import Any
 import pdfplumber
 import pytest
 from bs4 import BeautifulSoup, Tag
-from conftest import REPO
+from conftest import make_kit
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl.workbook.workbook import Workbook
@@ -125,13 +124,7 @@ def assert_same_text(html: str, pdf: bytes | Path) -> None:
 def period(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """ALPHA, GOLF, HOSTILE (ALPHA with Typst/HTML markup as its text) and the portfolio."""
     root = tmp_path_factory.mktemp("pdf-batch")
-    (root / "examples").mkdir()
-    (root / "params").mkdir()
-    for pid in ("alpha", "golf"):
-        shutil.copy(demo_dir / "examples" / f"{pid}.xlsx", root / "examples")
-        shutil.copy(demo_dir / "params" / f"{pid}.yaml", root / "params")
-    for name in ("_defaults.yaml", "_portfolio.yaml"):
-        shutil.copy(REPO / "params" / name, root / "params")
+    make_kit(demo_dir, root, ("alpha", "golf"))
 
     def hostile(wb: Workbook) -> None:
         sheet = wb["Project"]

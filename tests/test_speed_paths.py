@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ import pandas as pd
 import psutil
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO
+from conftest import make_kit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from xlsx_helpers import mutate
@@ -107,15 +106,7 @@ def probe(tmp_path: Path) -> Probe:
 @pytest.fixture
 def kit(demo_dir: Path, tmp_path: Path) -> Path:
     """Three demo projects in a params folder of their own."""
-    root = tmp_path / "kit"
-    (root / "examples").mkdir(parents=True)
-    (root / "params").mkdir()
-    for pid in DEMO:
-        shutil.copy(demo_dir / "examples" / f"{pid.lower()}.xlsx", root / "examples")
-        shutil.copy(demo_dir / "params" / f"{pid.lower()}.yaml", root / "params")
-    for name in ("_defaults.yaml", "_portfolio.yaml"):
-        shutil.copy(REPO / "params" / name, root / "params")
-    return root
+    return make_kit(demo_dir, tmp_path / "kit", DEMO)
 
 
 def batch(kit: Path, probe: Probe, *args: str) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 from IPython.core.display import HTML
 
-from ..metrics.evm import Metric
+from ..metrics.evm import Metric, finite_float
 from ..metrics.glossary import reason_text
 from ..paths import REPORT_CSS
 
@@ -126,19 +126,10 @@ def fmt_unit(value: Any, unit: str, currency: str = "") -> str:
         return _rag_word(value)
     if unit == TEXT or isinstance(value, str):
         return NA if _missing(value) else str(value)
-    number = _number(value)
+    number = None if isinstance(value, bool) else finite_float(value)
     fmt = _BY_UNIT.get(unit)
     return fmt(number, currency) if fmt else fmt_money(number, currency)
 
-
-def _number(value: Any) -> float | None:
-    if value is None or value is pd.NA or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def fmt_metric(metric: Metric, currency: str = "") -> str:
