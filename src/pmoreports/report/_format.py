@@ -131,7 +131,6 @@ def fmt_unit(value: Any, unit: str, currency: str = "") -> str:
     return fmt(number, currency) if fmt else fmt_money(number, currency)
 
 
-
 def fmt_metric(metric: Metric, currency: str = "") -> str:
     """Plain text of a metric by its unit (money when the unit is money or unknown)."""
     fmt = _BY_UNIT.get(metric.unit)
